@@ -1,0 +1,88 @@
+/**
+ * TFLite's fixed-point requantisation, bit-exact with tensorflow/lite/kernels/internal/common.h and
+ * quantization_util.cc (the gemmlowp-style paths TFLite uses for int8 on every platform).
+ * Integer arithmetic beyond 2^53 is done with BigInt where JS numbers would lose bits.
+ */
+
+export interface QuantizedMultiplier {
+  /** Q31 fixed-point multiplier in [2^30, 2^31) (or 0). */
+  multiplier: number;
+  /** Power-of-two exponent: positive = left shift, negative = right shift. */
+  shift: number;
+}
+
+/** QuantizeMultiplier: real → (Q31 multiplier, shift), as in quantization_util.cc (double frexp + round). */
+export function quantizeMultiplier(real: number): QuantizedMultiplier {
+  if (real === 0) return { multiplier: 0, shift: 0 };
+  // frexp: real = q * 2^shift with q in [0.5, 1)
+  let shift = Math.floor(Math.log2(Math.abs(real))) + 1;
+  let q = real / 2 ** shift;
+  // guard against log2 rounding at exact powers of two
+  if (Math.abs(q) >= 1) { q /= 2; shift += 1; }
+  if (Math.abs(q) < 0.5) { q *= 2; shift -= 1; }
+  let qFixed = Math.round(q * 2 ** 31); // std::round: halves away from zero; q >= 0 here in practice
+  if (q < 0) qFixed = -Math.round(-q * 2 ** 31);
+  if (qFixed === 2 ** 31) { qFixed /= 2; shift += 1; }
+  if (shift < -31) { shift = 0; qFixed = 0; }
+  return { multiplier: qFixed, shift };
+}
+
+/** gemmlowp SaturatingRoundingDoublingHighMul on int32. */
+export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
+  if (a === b && a === -2147483648) return 2147483647;
+  const ab = BigInt(a) * BigInt(b);
+  const nudge = ab >= 0n ? 1n << 30n : 1n - (1n << 30n);
+  // C++ integer division truncates toward zero; BigInt division does too.
+  return Number((ab + nudge) / (1n << 31n));
+}
+
+/** gemmlowp RoundingDivideByPOT: rounding arithmetic right shift, halves away from zero. */
+export function roundingDivideByPOT(x: number, exponent: number): number {
+  if (exponent === 0) return x;
+  const mask = 2 ** exponent - 1;
+  // x & mask for negative x in two's complement: use ((x % 2^e) + 2^e) % 2^e
+  const remainder = ((x % (mask + 1)) + (mask + 1)) % (mask + 1);
+  const threshold = Math.floor(mask / 2) + (x < 0 ? 1 : 0);
+  return Math.floor(x / 2 ** exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** MultiplyByQuantizedMultiplier (the TFLite reference, non-"double rounding" single-rounding off). */
+export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const leftShift = shift > 0 ? shift : 0;
+  const rightShift = shift > 0 ? 0 : -shift;
+  // x * 2^leftShift must stay in int32 in TFLite too (callers guarantee it); wrap like C++ would.
+  const shifted = leftShift ? (x * 2 ** leftShift) | 0 : x;
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift);
+}
+
+/** MultiplyByQuantizedMultiplierSmallerThanOneExp (shift <= 0). */
+export function multiplyByQuantizedMultiplierSmallerThanOne(x: number, multiplier: number, shift: number): number {
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x, multiplier), -shift);
+}
+
+/** MultiplyByQuantizedMultiplierGreaterThanOne (shift >= 0). */
+export function multiplyByQuantizedMultiplierGreaterThanOne(x: number, multiplier: number, shift: number): number {
+  return saturatingRoundingDoublingHighMul((x * 2 ** shift) | 0, multiplier);
+}
+
+export function clampInt(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+/** TfLiteRound / std::round: halves away from zero. */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/** Integer range of a fused activation on a quantized output (CalculateActivationRangeQuantized). */
+export function quantizedActivationRange(
+  act: number, scale: number, zeroPoint: number, qmin = -128, qmax = 127,
+): [number, number] {
+  const quantize = (v: number) => zeroPoint + roundHalfAway(v / scale);
+  switch (act) {
+    case 1: return [Math.max(qmin, quantize(0)), qmax];
+    case 3: return [Math.max(qmin, quantize(0)), Math.min(qmax, quantize(6))];
+    case 2: return [Math.max(qmin, quantize(-1)), Math.min(qmax, quantize(1))];
+    default: return [qmin, qmax];
+  }
+}
