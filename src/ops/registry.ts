@@ -1,0 +1,28 @@
+/**
+ * The explicit op registry: every op the runtime can execute is listed here (nothing registers itself on import).
+ * Keys are builtin names (`CONV_2D`) or custom codes (`LceBconv2d`).
+ */
+import type { AnyOpKernel } from './kernel.js';
+
+// --- LCE custom ops ---
+
+// --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
+
+// --- TFLite builtins: convolutions, fully connected, pools ---
+
+const KERNELS: readonly AnyOpKernel[] = [
+  // --- LCE custom ops ---
+  // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
+  // --- TFLite builtins: convolutions, fully connected, pools ---
+];
+
+export type OpRegistry = ReadonlyMap<string, AnyOpKernel>;
+
+export function createReferenceRegistry(): OpRegistry {
+  const map = new Map<string, AnyOpKernel>();
+  for (const k of KERNELS) {
+    if (map.has(k.type)) throw new Error(`op ${k.type} registered twice`);
+    map.set(k.type, k);
+  }
+  return map;
+}
