@@ -86,3 +86,38 @@ export function quantizedActivationRange(
     default: return [qmin, qmax];
   }
 }
+
+/**
+ * SaturatingRoundingDoublingHighMul without BigInt, for inner loops: the 62-bit product is split
+ * at bit 16 so every partial result stays an exact double. Same result as the BigInt version.
+ */
+export function saturatingRoundingDoublingHighMulFast(a: number, b: number): number {
+  if (a === -2147483648 && b === -2147483648) return 2147483647;
+  const bLow = b & 0xffff;
+  const bHigh = (b - bLow) / 65536;
+  const nudge = a * b >= 0 ? 1073741824 : -1073741823;
+  const low = a * bLow + nudge;
+  const lowQuot = Math.floor(low / 65536);
+  const lowRem = low - lowQuot * 65536;
+  // (a*b + nudge) = s * 2^16 + lowRem with 0 <= lowRem < 2^16, s exact below 2^48
+  const s = a * bHigh + lowQuot;
+  const floorQ = Math.floor(s / 32768);
+  if (s >= 0) return floorQ;
+  // negative: C++ division truncates toward zero, i.e. rounds the floor up unless exact
+  return lowRem === 0 && s - floorQ * 32768 === 0 ? floorQ : floorQ + 1;
+}
+
+/** roundingDivideByPOT for int32 x with 32-bit bit operations where the exponent allows. */
+export function roundingDivideByPOTFast(x: number, exponent: number): number {
+  if (exponent === 0) return x;
+  if (exponent > 30) return roundingDivideByPOT(x, exponent);
+  const mask = (1 << exponent) - 1;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + ((x & mask) > threshold ? 1 : 0);
+}
+
+/** multiplyByQuantizedMultiplier without BigInt (bit-identical), for kernels' inner loops. */
+export function multiplyByQuantizedMultiplierFast(x: number, multiplier: number, shift: number): number {
+  if (shift > 0) return roundingDivideByPOTFast(saturatingRoundingDoublingHighMulFast((x * 2 ** shift) | 0, multiplier), 0);
+  return roundingDivideByPOTFast(saturatingRoundingDoublingHighMulFast(x, multiplier), -shift);
+}
