@@ -1,0 +1,211 @@
+/**
+ * The reference binary convolution (lce-ops.md §3.3): NHWC bitpacked input, OHWI bitpacked filter, an xor-popcount
+ * accumulator per output value, and the three output transforms (float, int8, bitpacked via thresholds).
+ * Plain loops over packed words; nothing is allocated while computing.
+ */
+import { Activation, Padding, padGeometry } from '../ops/common.js';
+import { bitpackedSize, popcount32 } from './bitpack.js';
+
+/** How out-of-image filter taps count (only SAME padding has them). */
+export type BconvPadMode = 'valid' | 'same-one' | 'same-zero';
+
+export interface Bconv2dGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  /** Packed words per input pixel: G · wordsPerGroup. */
+  inWords: number;
+  outHeight: number;
+  outWidth: number;
+  channelsOut: number;
+  filterHeight: number;
+  filterWidth: number;
+  groups: number;
+  /** Packed words per filter tap (the filter's last axis). */
+  wordsPerGroup: number;
+  /** Unpacked input channels per group (Cg). */
+  channelsPerGroup: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padTop: number;
+  padLeft: number;
+  padMode: BconvPadMode;
+}
+
+export interface Bconv2dParams {
+  /** Packed input shape [N, H, W, ceil(channelsIn/32)]. */
+  inputShape: readonly number[];
+  /** Packed OHWI filter shape [Cout, fh, fw, Wg]. */
+  filterShape: readonly number[];
+  channelsIn: number;
+  groups: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  /** Schema Padding: 0 SAME, 1 VALID. */
+  padding: number;
+  /** 1 = pad with +1 (same-one), 0 = pad with 0 (same-zero); only matters for SAME. */
+  padValues: number;
+}
+
+/** The loop geometry of already validated parameters (output size and SAME split as in TFLite's padding.h). */
+export function bconv2dGeometry(p: Bconv2dParams): Bconv2dGeometry {
+  const [batch, inHeight, inWidth, inWords] = p.inputShape as [number, number, number, number];
+  const [channelsOut, filterHeight, filterWidth, wordsPerGroup] = p.filterShape as [number, number, number, number];
+  const h = padGeometry(p.padding, inHeight, filterHeight, p.strideHeight, p.dilationHeight);
+  const w = padGeometry(p.padding, inWidth, filterWidth, p.strideWidth, p.dilationWidth);
+  const padMode: BconvPadMode = p.padding !== Padding.SAME ? 'valid' : p.padValues === 0 ? 'same-zero' : 'same-one';
+  return {
+    batch, inHeight, inWidth, inWords, outHeight: h.out, outWidth: w.out, channelsOut, filterHeight, filterWidth,
+    groups: p.groups, wordsPerGroup, channelsPerGroup: Math.trunc(p.channelsIn / p.groups),
+    strideHeight: p.strideHeight, strideWidth: p.strideWidth, dilationHeight: p.dilationHeight,
+    dilationWidth: p.dilationWidth, padTop: h.before, padLeft: w.before, padMode,
+  };
+}
+
+/** K = fh · fw · Cg: the number of ±1 products in one output value. */
+export function backTransformConstant(g: Bconv2dGeometry): number {
+  return g.filterHeight * g.filterWidth * g.channelsPerGroup;
+}
+
+/**
+ * The disagreement count of output (n, oy, ox, o). Out-of-image taps: same-one reads input words as 0
+ * (+1 everywhere) and so counts the filter's set bits; same-zero adds floor(Cg/2) without reading the filter.
+ */
+export function bconv2dAccum(
+  g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, n: number, oy: number, ox: number, o: number,
+): number {
+  const wg = g.wordsPerGroup;
+  const group = Math.floor(o / (g.channelsOut / g.groups));
+  const inBase = group * wg;
+  const zeroPoint = Math.floor(g.channelsPerGroup / 2);
+  const y0 = oy * g.strideHeight - g.padTop;
+  const x0 = ox * g.strideWidth - g.padLeft;
+  let accum = 0;
+  for (let ky = 0; ky < g.filterHeight; ky++) {
+    const iy = y0 + ky * g.dilationHeight;
+    const rowInside = iy >= 0 && iy < g.inHeight;
+    for (let kx = 0; kx < g.filterWidth; kx++) {
+      const ix = x0 + kx * g.dilationWidth;
+      const inside = rowInside && ix >= 0 && ix < g.inWidth;
+      const filterAt = ((o * g.filterHeight + ky) * g.filterWidth + kx) * wg;
+      if (inside) {
+        const inputAt = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inWords + inBase;
+        for (let w = 0; w < wg; w++) accum += popcount32(input[inputAt + w]! ^ filter[filterAt + w]!);
+      } else if (g.padMode === 'same-zero') {
+        accum += zeroPoint;
+      } else {
+        for (let w = 0; w < wg; w++) accum += popcount32(filter[filterAt + w]!);
+      }
+    }
+  }
+  return accum;
+}
+
+/** Folded float/int8 output transform: y = float(clamp(2·accum, clampMin, clampMax)) · multiplier[o] + bias[o]. */
+export interface BconvOutputTransform {
+  clampMin: number;
+  clampMax: number;
+  multiplier: Float32Array;
+  bias: Float32Array;
+}
+
+/** Integer clamp range of a fused activation on the dot product; TANH, SIGN_BIT and unknown values act as NONE. */
+export function activationIntRange(activation: number): [number, number] {
+  switch (activation) {
+    case Activation.RELU: return [0, 2147483647];
+    case Activation.RELU6: return [0, 6];
+    case Activation.RELU_N1_TO_1: return [-1, 1];
+    default: return [-2147483648, 2147483647];
+  }
+}
+
+/**
+ * Fold the back-transformation (dot = K − 2·accum), and for int8 the output scale and zero point, into one
+ * multiply-add on 2·accum: m' = −multiplier/s, b' = (bias + K·multiplier)/s + zp, computed in double and stored
+ * as float32; the activation clamp on dot ∩ [−K, K] becomes [K − amax, K − amin] on 2·accum.
+ * Float output uses s = 1, zp = 0. Writes into `out` (length ≥ channelsOut).
+ */
+export function foldOutputTransform(
+  k: number, activation: number, multiplier: Float32Array, bias: Float32Array, channelsOut: number,
+  outputScale: number, outputZeroPoint: number, out: BconvOutputTransform,
+): void {
+  for (let o = 0; o < channelsOut; o++) {
+    const m = multiplier[o]!;
+    out.multiplier[o] = (-1 * m) / outputScale;
+    out.bias[o] = (bias[o]! + k * m) / outputScale + outputZeroPoint;
+  }
+  const [amin, amax] = activationIntRange(activation);
+  const lo = Math.max(amin, -k);
+  const hi = Math.min(amax, k);
+  out.clampMin = k - hi;
+  out.clampMax = k - lo;
+}
+
+/** Float32 output (NHWC, channelsOut per pixel): float32 arithmetic, no fused multiply-add. */
+export function bconv2dFloat(
+  g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, t: BconvOutputTransform, output: Float32Array,
+): void {
+  let at = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ox = 0; ox < g.outWidth; ox++) {
+        for (let o = 0; o < g.channelsOut; o++) {
+          const a2 = 2 * bconv2dAccum(g, input, filter, n, oy, ox, o);
+          const x = a2 < t.clampMin ? t.clampMin : a2 > t.clampMax ? t.clampMax : a2;
+          output[at++] = Math.fround(Math.fround(x * t.multiplier[o]!) + t.bias[o]!);
+        }
+      }
+    }
+  }
+}
+
+/** Int8 output: the float transform (scale/zero point folded in), then round half away from zero and saturate. */
+export function bconv2dInt8(
+  g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, t: BconvOutputTransform, output: Int8Array,
+): void {
+  let at = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ox = 0; ox < g.outWidth; ox++) {
+        for (let o = 0; o < g.channelsOut; o++) {
+          const a2 = 2 * bconv2dAccum(g, input, filter, n, oy, ox, o);
+          const x = a2 < t.clampMin ? t.clampMin : a2 > t.clampMax ? t.clampMax : a2;
+          const y = Math.fround(Math.fround(x * t.multiplier[o]!) + t.bias[o]!);
+          const q = y < 0 ? -Math.round(-y) : Math.round(y);
+          output[at++] = q < -128 ? -128 : q > 127 ? 127 : q;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Bitpacked output: bit o = (accum > thresholds[o]) as a signed compare, packed along channels; each pixel
+ * starts on a fresh word and padding bits stay 0.
+ */
+export function bconv2dBitpacked(
+  g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, thresholds: Int32Array, output: Int32Array,
+): void {
+  const words = bitpackedSize(g.channelsOut);
+  let at = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ox = 0; ox < g.outWidth; ox++) {
+        for (let w = 0; w < words; w++) {
+          const first = w * 32;
+          const count = Math.min(32, g.channelsOut - first);
+          let word = 0;
+          for (let b = 0; b < count; b++) {
+            const o = first + b;
+            if (bconv2dAccum(g, input, filter, n, oy, ox, o) > thresholds[o]!) word |= 1 << b;
+          }
+          output[at++] = word;
+        }
+      }
+    }
+  }
+}
