@@ -3,6 +3,7 @@
  * input words over the window positions inside the image. Bit 1 means −1, and a max of ±1 values is −1 only when
  * all are −1, hence AND. Out-of-image positions are skipped (float max pool ignores padding too).
  */
+import { padGeometry } from '../ops/common.js';
 
 export interface BMaxPool2dGeometry {
   batch: number;
@@ -18,6 +19,20 @@ export interface BMaxPool2dGeometry {
   strideWidth: number;
   padTop: number;
   padLeft: number;
+}
+
+/** The loop geometry for packed input [N, H, W, P] (output size and SAME split as TFLite's, dilation 1). */
+export function bmaxpool2dGeometry(
+  inputShape: readonly number[], filterHeight: number, filterWidth: number, strideHeight: number, strideWidth: number,
+  padding: number,
+): BMaxPool2dGeometry {
+  const [batch, inHeight, inWidth, words] = inputShape as [number, number, number, number];
+  const h = padGeometry(padding, inHeight, filterHeight, strideHeight, 1);
+  const w = padGeometry(padding, inWidth, filterWidth, strideWidth, 1);
+  return {
+    batch, inHeight, inWidth, words, outHeight: h.out, outWidth: w.out, filterHeight, filterWidth,
+    strideHeight, strideWidth, padTop: h.before, padLeft: w.before,
+  };
 }
 
 export function bmaxpool2d(g: BMaxPool2dGeometry, input: Int32Array, output: Int32Array): void {
