@@ -1,0 +1,6 @@
+// The SIMD128 build: the scalar kernels plus the wasmsimd ones (selection may use either).
+export * from './common';
+export * from './b1_pack';
+export * from './b1_pack_simd';
+export * from './generated/b1_bgemm_scalar';
+export * from './generated/b1_bgemm_simd';
