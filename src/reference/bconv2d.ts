@@ -113,21 +113,12 @@ export interface BconvOutputTransform {
   bias: Float32Array;
 }
 
-/** Integer clamp range of a fused activation on the dot product; TANH, SIGN_BIT and unknown values act as NONE. */
-export function activationIntRange(activation: number): [number, number] {
-  switch (activation) {
-    case Activation.RELU: return [0, 2147483647];
-    case Activation.RELU6: return [0, 6];
-    case Activation.RELU_N1_TO_1: return [-1, 1];
-    default: return [-2147483648, 2147483647];
-  }
-}
-
 /**
  * Fold the back-transformation (dot = K − 2·accum), and for int8 the output scale and zero point, into one
  * multiply-add on 2·accum: m' = −multiplier/s, b' = (bias + K·multiplier)/s + zp, computed in double and stored
  * as float32; the activation clamp on dot ∩ [−K, K] becomes [K − amax, K − amin] on 2·accum.
- * Float output uses s = 1, zp = 0. Writes into `out` (length ≥ channelsOut).
+ * Float output uses s = 1, zp = 0. TANH, SIGN_BIT and unknown activations clamp nothing (as NONE).
+ * Writes into `out` (length ≥ channelsOut) without allocating.
  */
 export function foldOutputTransform(
   k: number, activation: number, multiplier: Float32Array, bias: Float32Array, channelsOut: number,
@@ -138,9 +129,10 @@ export function foldOutputTransform(
     out.multiplier[o] = (-1 * m) / outputScale;
     out.bias[o] = (bias[o]! + k * m) / outputScale + outputZeroPoint;
   }
-  const [amin, amax] = activationIntRange(activation);
-  const lo = Math.max(amin, -k);
-  const hi = Math.min(amax, k);
+  // No tuple here: this may run inside eval when multiplier/bias are not constants.
+  const lo = Math.max(activation === Activation.RELU || activation === Activation.RELU6 ? 0
+    : activation === Activation.RELU_N1_TO_1 ? -1 : -2147483648, -k);
+  const hi = Math.min(activation === Activation.RELU6 ? 6 : activation === Activation.RELU_N1_TO_1 ? 1 : 2147483647, k);
   out.clampMin = k - hi;
   out.clampMax = k - lo;
 }

@@ -3,7 +3,10 @@
  * ±1 values a binary convolution stands for, and the converter's threshold rule (lce-ops.md §4.7).
  * Used only by tests; deliberately written without the bitpacking/popcount machinery it checks.
  */
+import { shapeSize, type DType, type TensorData } from '../graph/dtype.js';
+import type { OperatorDef, Quantization } from '../graph/model.js';
 import { Activation } from '../ops/common.js';
+import type { OpKernel, RuntimeTensor, TensorSpec } from '../ops/kernel.js';
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
 export function makeRng(seed: number): () => number {
@@ -153,4 +156,67 @@ export function converterThresholds(
     else thresholds[o] = Math.floor(0.5 * Math.fround(Math.fround(beta / abs) + k));
   }
   return { thresholds, flip };
+}
+
+/** A hand-made tensor for op tests: its spec fields and, for inputs, its data. */
+export interface HandTensor {
+  dtype: DType;
+  shape: number[];
+  data?: TensorData;
+  quantization?: Quantization;
+  /** Give prepare a `constant` view of the data (as the runtime does for constant buffers). */
+  constant?: boolean;
+}
+
+export interface PreparedOp<S> {
+  state: S;
+  outputs: TensorSpec[];
+  /** Allocates the outputs at their prepared shapes (filled with junk to catch unwritten elements) and runs eval. */
+  run(): TensorData[];
+}
+
+/** parse → prepare for a custom op built from hand-made specs; throws what the kernel throws. */
+export function prepareCustomOp<O, S>(
+  kernel: OpKernel<O, S>, customOptions: Uint8Array | undefined, inputs: (HandTensor | null)[], outputs: HandTensor[],
+  opIndex = 3,
+): PreparedOp<S> {
+  const op: OperatorDef = {
+    opcodeIndex: 0,
+    inputs: inputs.map((t, i) => (t ? i : -1)),
+    outputs: outputs.map((_, i) => inputs.length + i),
+    builtinOptionsType: 0,
+    builtinOptions: null,
+    ...(customOptions ? { customOptions, customOptionsFormat: 0 } : {}),
+  };
+  const options = kernel.parse(op, { builtinCode: 32, deprecatedBuiltinCode: 32, customCode: kernel.type, version: 1 });
+  const specOf = (t: HandTensor, index: number): TensorSpec => ({
+    index, name: `t${index}`, dtype: t.dtype, shape: t.shape.slice(),
+    ...(t.quantization ? { quantization: t.quantization } : {}),
+    ...(t.constant && t.data ? { constant: t.data } : {}),
+  });
+  const inSpecs = inputs.map((t, i) => (t ? specOf(t, i) : null));
+  const outSpecs = outputs.map((t, i) => specOf(t, inputs.length + i));
+  const state = kernel.prepare({ options, inputs: inSpecs, outputs: outSpecs, opType: kernel.type, opIndex });
+  return {
+    state,
+    outputs: outSpecs,
+    run() {
+      const inRt: (RuntimeTensor | null)[] = inSpecs.map((s, i) => (s ? { spec: s, data: inputs[i]!.data! } : null));
+      const outRt: RuntimeTensor[] = outSpecs.map((s) => {
+        const n = shapeSize(s.shape);
+        const data = s.dtype === 'float32' ? new Float32Array(n).fill(NaN)
+          : s.dtype === 'int32' ? new Int32Array(n).fill(0x5eadbeef)
+            : s.dtype === 'int8' ? new Int8Array(n).fill(-77)
+              : new Uint8Array(n).fill(77);
+        return { spec: s, data };
+      });
+      kernel.eval(state, inRt, outRt);
+      return outRt.map((t) => t.data);
+    },
+  };
+}
+
+/** Per-tensor affine quantization. */
+export function perTensor(scale: number, zeroPoint: number): Quantization {
+  return { scale: [scale], zeroPoint: [zeroPoint], quantizedDimension: 0 };
 }
