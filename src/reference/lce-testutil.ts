@@ -118,6 +118,42 @@ export function floatBinaryConv(c: FloatConvCase, input: Float32Array, filter: F
   return { outHeight, outWidth, dot };
 }
 
+const ACTIVATIONS = [
+  Activation.NONE, Activation.RELU, Activation.RELU_N1_TO_1, Activation.RELU6, Activation.TANH, Activation.SIGN_BIT, 17,
+];
+
+/** A random case; the channel counts and groups include the awkward ones the house rules ask for. */
+export function randomBconvCase(rng: () => number, forcePad?: PadKind): FloatConvCase {
+  const grouped = rng() < 0.3;
+  let groups = 1;
+  let channelsIn: number;
+  let channelsOut: number;
+  if (grouped) {
+    groups = pick(rng, [2, 4]);
+    channelsIn = groups * pick(rng, [32, 64]);
+    channelsOut = groups * pick(rng, [1, 3, 8, 9]);
+  } else {
+    channelsIn = pick(rng, [1, 2, 31, 32, 33, 64, 65]);
+    channelsOut = pick(rng, [1, 31, 32, 33, 65]);
+  }
+  let pad: PadKind = forcePad ?? pick(rng, ['valid', 'same-one', 'same-zero'] as const);
+  if (pad === 'same-zero' && channelsIn % 2 === 1) pad = 'same-one';
+  const filterHeight = randInt(rng, 1, 3);
+  const filterWidth = randInt(rng, 1, 3);
+  const dilationHeight = rng() < 0.3 ? 2 : 1;
+  const dilationWidth = rng() < 0.3 ? 2 : 1;
+  const strideHeight = rng() < 0.35 ? 2 : 1;
+  const strideWidth = rng() < 0.35 ? 2 : 1;
+  // VALID needs the (dilated) filter to fit.
+  const minH = pad === 'valid' ? (filterHeight - 1) * dilationHeight + 1 : 1;
+  const minW = pad === 'valid' ? (filterWidth - 1) * dilationWidth + 1 : 1;
+  return {
+    batch: randInt(rng, 1, 2), inHeight: randInt(rng, minH, minH + 6), inWidth: randInt(rng, minW, minW + 6),
+    channelsIn, channelsOut, filterHeight, filterWidth, groups, strideHeight, strideWidth,
+    dilationHeight, dilationWidth, pad, activation: pick(rng, ACTIVATIONS),
+  };
+}
+
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 
