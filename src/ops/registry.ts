@@ -9,11 +9,21 @@ import type { AnyOpKernel } from './kernel.js';
 // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
 
 // --- TFLite builtins: convolutions, fully connected, pools ---
+import { averagePool2d } from './average-pool2d.js';
+import { conv2d } from './conv2d.js';
+import { depthwiseConv2d } from './depthwise-conv2d.js';
+import { fullyConnected } from './fully-connected.js';
+import { maxPool2d } from './max-pool2d.js';
 
 const KERNELS: readonly AnyOpKernel[] = [
   // --- LCE custom ops ---
   // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
   // --- TFLite builtins: convolutions, fully connected, pools ---
+  conv2d,
+  depthwiseConv2d,
+  fullyConnected,
+  maxPool2d,
+  averagePool2d,
 ];
 
 export type OpRegistry = ReadonlyMap<string, AnyOpKernel>;
