@@ -5,6 +5,10 @@
 import type { AnyOpKernel } from './kernel.js';
 
 // --- LCE custom ops ---
+import { lceBconv2d } from './lce-bconv2d.js';
+import { lceBMaxPool2d } from './lce-bmaxpool2d.js';
+import { lceDequantize } from './lce-dequantize.js';
+import { lceQuantize } from './lce-quantize.js';
 
 // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
 
@@ -17,6 +21,10 @@ import { maxPool2d } from './max-pool2d.js';
 
 const KERNELS: readonly AnyOpKernel[] = [
   // --- LCE custom ops ---
+  lceQuantize,
+  lceDequantize,
+  lceBconv2d,
+  lceBMaxPool2d,
   // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
   // --- TFLite builtins: convolutions, fully connected, pools ---
   conv2d,
