@@ -36,7 +36,7 @@ export async function tensorFromNpy(path: string, meta: TensorMetadata): Promise
   // A sample without the batch axis is accepted for batch-1 models.
   if (dims.length + 1 === meta.dims.length && meta.dims[0] === 1) dims = [1, ...dims];
   if (npy.dtype !== meta.type) throw new InputError(`${path}: input '${meta.name}' needs ${meta.type}, the file holds ${npy.dtype}`);
-  return new Tensor(meta.type, npy.data as Tensor['data'], dims);
+  return new Tensor(meta.type, npy.data as Float32Array, dims);
 }
 
 function argmax(data: ArrayLike<number | bigint>): number {
