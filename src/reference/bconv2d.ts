@@ -79,23 +79,28 @@ export function bconv2dAccum(
   g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, n: number, oy: number, ox: number, o: number,
 ): number {
   const wg = g.wordsPerGroup;
+  const fh = g.filterHeight;
+  const fw = g.filterWidth;
+  const inH = g.inHeight;
+  const inW = g.inWidth;
+  const inWords = g.inWords;
+  const sameZero = g.padMode === 'same-zero';
   const group = Math.floor(o / (g.channelsOut / g.groups));
   const inBase = group * wg;
   const zeroPoint = Math.floor(g.channelsPerGroup / 2);
   const y0 = oy * g.strideHeight - g.padTop;
   const x0 = ox * g.strideWidth - g.padLeft;
   let accum = 0;
-  for (let ky = 0; ky < g.filterHeight; ky++) {
+  for (let ky = 0; ky < fh; ky++) {
     const iy = y0 + ky * g.dilationHeight;
-    const rowInside = iy >= 0 && iy < g.inHeight;
-    for (let kx = 0; kx < g.filterWidth; kx++) {
+    const rowInside = iy >= 0 && iy < inH;
+    for (let kx = 0; kx < fw; kx++) {
       const ix = x0 + kx * g.dilationWidth;
-      const inside = rowInside && ix >= 0 && ix < g.inWidth;
-      const filterAt = ((o * g.filterHeight + ky) * g.filterWidth + kx) * wg;
-      if (inside) {
-        const inputAt = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inWords + inBase;
+      const filterAt = ((o * fh + ky) * fw + kx) * wg;
+      if (rowInside && ix >= 0 && ix < inW) {
+        const inputAt = ((n * inH + iy) * inW + ix) * inWords + inBase;
         for (let w = 0; w < wg; w++) accum += popcount32(input[inputAt + w]! ^ filter[filterAt + w]!);
-      } else if (g.padMode === 'same-zero') {
+      } else if (sameZero) {
         accum += zeroPoint;
       } else {
         for (let w = 0; w < wg; w++) accum += popcount32(filter[filterAt + w]!);
