@@ -11,6 +11,23 @@ import { lceDequantize } from './lce-dequantize.js';
 import { lceQuantize } from './lce-quantize.js';
 
 // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
+import {
+  hardSwishKernel, leakyReluKernel, logisticKernel, preluKernel, relu6Kernel, reluKernel, reluN1To1Kernel, tanhKernel,
+} from './activations.js';
+import {
+  concatenationKernel, packKernel, splitKernel, splitVKernel, unpackKernel,
+} from './concat-split.js';
+import {
+  addKernel, divKernel, maximumKernel, minimumKernel, mulKernel, squaredDifferenceKernel, subKernel,
+} from './elementwise-binary.js';
+import { absKernel, castKernel, expKernel, negKernel, rsqrtKernel, sqrtKernel } from './elementwise-unary.js';
+import { argMaxKernel, gatherKernel } from './gather.js';
+import { dequantizeKernel, quantizeKernel } from './quantize.js';
+import { meanKernel, reduceMaxKernel, sumKernel } from './reduce.js';
+import { expandDimsKernel, reshapeKernel, shapeKernel, squeezeKernel } from './reshape.js';
+import { sliceKernel, stridedSliceKernel } from './slice.js';
+import { logSoftmaxKernel, softmaxKernel } from './softmax.js';
+import { padKernel, padV2Kernel, transposeKernel } from './transpose-pad.js';
 
 // --- TFLite builtins: convolutions, fully connected, pools ---
 import { averagePool2d } from './average-pool2d.js';
@@ -26,6 +43,16 @@ const KERNELS: readonly AnyOpKernel[] = [
   lceBconv2d,
   lceBMaxPool2d,
   // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
+  addKernel, subKernel, mulKernel, divKernel, maximumKernel, minimumKernel, squaredDifferenceKernel,
+  rsqrtKernel, sqrtKernel, absKernel, negKernel, expKernel, castKernel,
+  reluKernel, relu6Kernel, reluN1To1Kernel, leakyReluKernel, preluKernel, logisticKernel, tanhKernel, hardSwishKernel,
+  softmaxKernel, logSoftmaxKernel,
+  meanKernel, sumKernel, reduceMaxKernel,
+  reshapeKernel, squeezeKernel, expandDimsKernel, shapeKernel,
+  transposeKernel, padKernel, padV2Kernel, sliceKernel, stridedSliceKernel,
+  concatenationKernel, packKernel, splitKernel, splitVKernel, unpackKernel,
+  gatherKernel, argMaxKernel,
+  quantizeKernel, dequantizeKernel,
   // --- TFLite builtins: convolutions, fully connected, pools ---
   conv2d,
   depthwiseConv2d,
