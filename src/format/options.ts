@@ -230,6 +230,13 @@ export function normaliseOptions(table: string, partial: BuiltinOptions | null |
 // ---- encoding ---------------------------------------------------------------------------------------------------
 
 function addScalarField(b: Builder, slot: number, scalar: ScalarType, value: number | boolean | bigint, def: number | boolean | bigint): void {
+  // The builder skips values equal (==) to the default, which would turn -0.0 into the default +0.0.
+  if (Object.is(value, -0) && (scalar === 'float32' || scalar === 'float64')) {
+    if (scalar === 'float32') b.addFloat32(-0);
+    else b.addFloat64(-0);
+    b.slot(slot);
+    return;
+  }
   switch (scalar) {
     case 'bool': b.addFieldInt8(slot, value ? 1 : 0, def ? 1 : 0); break;
     case 'int8': case 'uint8': b.addFieldInt8(slot, Number(value), Number(def)); break;
