@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the AssemblyScript kernels twice from the same sources: build/kernels-simd.wasm (SIMD128) and
-// build/kernels-scalar.wasm (no SIMD). Both import their memory (env.memory) so the TS boundary owns it and can
+// Builds the AssemblyScript kernels from the same sources: build/kernels-simd.wasm (SIMD128) and
+// build/kernels-scalar.wasm (no SIMD), plus -shared twins of both for worker threads. Both import their memory (env.memory) so the TS boundary owns it and can
 // pass a shared WebAssembly.Memory for worker threads. `needsWasmBuild()` says whether build/ is missing or older
 // than src/kernels.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src', 'kernels');
 const outDir = join(root, 'build');
-export const WASM_OUTPUTS = ['kernels-simd.wasm', 'kernels-scalar.wasm'].map((f) => join(outDir, f));
+export const WASM_OUTPUTS = ['simd', 'scalar', 'simd-shared', 'scalar-shared'].map((b) => join(outDir, `kernels-${b}.wasm`));
 
 function newestSource(dir) {
   let newest = 0;
@@ -42,6 +42,10 @@ export async function buildWasm() {
     { entry: 'entry_simd.ts', out: WASM_OUTPUTS[0], flags: ['--enable', 'simd'] },
     { entry: 'entry_scalar.ts', out: WASM_OUTPUTS[1], flags: ['--disable', 'simd'] },
   ];
+  // Shared-memory twins: a shared WebAssembly.Memory can only be imported by a module that declares it shared.
+  const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '32768'];
+  builds.push({ ...builds[0], out: WASM_OUTPUTS[2], flags: [...builds[0].flags, ...shared] });
+  builds.push({ ...builds[1], out: WASM_OUTPUTS[3], flags: [...builds[1].flags, ...shared] });
   for (const b of builds) {
     const r = spawnSync(process.execPath, [asc, join(srcDir, b.entry), '-o', b.out, ...common, ...b.flags], {
       stdio: 'inherit', cwd: root,

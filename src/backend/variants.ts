@@ -1,0 +1,70 @@
+/**
+ * The one list of kernel variants: tests run every entry against the reference kernels, the kernel benchmark
+ * measures every entry, and selection takes the preferred one for the loaded build. A variant's name is its
+ * wasm export (the bconv2d driver export is the same name with b1_bconv2d_ for b1_bgemm_).
+ */
+export type Isa = 'wasmsimd' | 'scalar';
+
+export interface BgemmVariant {
+  /** Export of the standalone GEMM tile loop, e.g. b1_bgemm_2x8__wasmsimd. */
+  readonly name: string;
+  /** Export of the LceBconv2d row-range driver built on this tile. */
+  readonly conv: string;
+  readonly isa: Isa;
+  /** Output rows per tile. */
+  readonly mr: number;
+  /** Output channels per tile; packed weights are padded to a multiple of it. */
+  readonly nr: number;
+  /** 32-bit words consumed per inner step (v128 = 4, i64 = 2); weights interleave NR channels at this grain. */
+  readonly stepWords: number;
+}
+
+function bgemm(isa: Isa, mr: number, nr: number): BgemmVariant {
+  const shape = `${mr}x${nr}__${isa}`;
+  return { name: `b1_bgemm_${shape}`, conv: `b1_bconv2d_${shape}`, isa, mr, nr, stepWords: isa === 'wasmsimd' ? 4 : 2 };
+}
+
+/** Must match SIMD_TILES / SCALAR_TILES in src/kernels/gen-bgemm.mjs (a test checks the exports exist). */
+export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
+  bgemm('wasmsimd', 1, 8), bgemm('wasmsimd', 2, 4), bgemm('wasmsimd', 2, 8), bgemm('wasmsimd', 3, 8),
+  bgemm('wasmsimd', 4, 4), bgemm('wasmsimd', 4, 8),
+  bgemm('scalar', 1, 4), bgemm('scalar', 2, 4), bgemm('scalar', 4, 2), bgemm('scalar', 4, 4),
+];
+
+/** Chosen by `npm run bench:kernels` on the development machine (AMD EPYC, Node 20); see bench/kernels.ts. */
+export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
+  wasmsimd: 'b1_bgemm_2x4__wasmsimd',
+  scalar: 'b1_bgemm_2x4__scalar',
+};
+
+export interface SimpleVariant {
+  readonly name: string;
+  readonly isa: Isa;
+}
+
+/** float32 → bits packers. */
+export const PACK_F32_VARIANTS: readonly SimpleVariant[] = [
+  { name: 'b1_pack_f32__wasmsimd', isa: 'wasmsimd' }, { name: 'b1_pack_f32__scalar', isa: 'scalar' },
+];
+/** int8 (zero point) → bits packers. */
+export const PACK_I8_VARIANTS: readonly SimpleVariant[] = [
+  { name: 'b1_pack_i8__wasmsimd', isa: 'wasmsimd' }, { name: 'b1_pack_i8__scalar', isa: 'scalar' },
+];
+
+/** The variants a build can run: the SIMD build has every kernel, the scalar build only the scalar ones. */
+export function availableIn<T extends { isa: Isa }>(variants: readonly T[], build: Isa): T[] {
+  return variants.filter((v) => build === 'wasmsimd' || v.isa === 'scalar');
+}
+
+/** The preferred variant of a list for a build: its own ISA first, else scalar. */
+export function preferred<T extends { isa: Isa }>(variants: readonly T[], build: Isa): T {
+  const v = variants.find((x) => x.isa === build) ?? variants.find((x) => x.isa === 'scalar');
+  if (!v) throw new Error('no kernel variant for this build');
+  return v;
+}
+
+export function bgemmVariant(name: string): BgemmVariant {
+  const v = BGEMM_VARIANTS.find((x) => x.name === name);
+  if (!v) throw new Error(`unknown binary GEMM variant ${name}`);
+  return v;
+}

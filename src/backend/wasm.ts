@@ -1,0 +1,334 @@
+/**
+ * THE wasm boundary: the only module that touches the kernels' exports. It picks the build (SIMD128 or scalar,
+ * by feature detection), owns the WebAssembly.Memory (optionally shared, for worker threads), hands out arena
+ * space for weights and activations, and wraps every kernel in a typed function taking byte offsets.
+ * File access stays behind a KernelLoader, so this module is browser-safe; node-loader.ts reads build/.
+ * A worker instantiates the same WebAssembly.Module on the same shared memory (`instantiateOn`) and runs a row
+ * range of a prepared convolution through `runBconv2dRows`.
+ */
+import type { Bconv2dGeometry, BconvOutputTransform } from '../reference/bconv2d.js';
+import { LimitError, OpPrepareError } from '../errors.js';
+import { hasWasmSimd } from './features.js';
+import {
+  type BgemmVariant, type Isa, BGEMM_VARIANTS, PREFERRED_BGEMM, bgemmVariant,
+} from './variants.js';
+
+export type KernelBuild = 'simd' | 'scalar' | 'simd-shared' | 'scalar-shared';
+
+export interface KernelLoader {
+  /** Bytes (or a compiled module) of build/kernels-<build>.wasm. */
+  load(build: KernelBuild): Promise<BufferSource | WebAssembly.Module>;
+}
+
+/** Browser loader: fetch the builds from a base URL (e.g. new URL('./build/', import.meta.url)). */
+export function fetchKernelLoader(base: string | URL): KernelLoader {
+  return {
+    async load(build: KernelBuild): Promise<WebAssembly.Module> {
+      const res = await fetch(new URL(`kernels-${build}.wasm`, base));
+      if (!res.ok) throw new Error(`cannot fetch kernels-${build}.wasm: HTTP ${res.status}`);
+      return WebAssembly.compile(await res.arrayBuffer());
+    },
+  };
+}
+
+export interface LoadOptions {
+  loader: KernelLoader;
+  /** Force a build; default: wasmsimd when WebAssembly.validate accepts SIMD128, else scalar. */
+  isa?: Isa;
+  /** Use shared memory (needs SharedArrayBuffer); selects the *-shared builds. */
+  shared?: boolean;
+  /** Initial memory in 64 KiB pages. */
+  initialPages?: number;
+  /** Upper bound on memory in 64 KiB pages (arena growth past it is a LimitError). */
+  maximumPages?: number;
+}
+
+type Ptr = number;
+type KernelFn = (...args: number[]) => number | void;
+
+const PAGE = 65536;
+const ALIGN = 64;
+/** Descriptor fields (i32 index); mirrors src/kernels/b1_desc.ts. */
+const D = {
+  INPUT: 0, BATCH: 1, IN_H: 2, IN_W: 3, IN_WORDS: 4, OUT_H: 5, OUT_W: 6, FH: 7, FW: 8, SH: 9, SW: 10, DH: 11,
+  DW: 12, PAD_TOP: 13, PAD_LEFT: 14, GROUPS: 15, WORDS_PER_GROUP: 16, K_WORDS: 17, CH_OUT: 18,
+  CH_OUT_PER_GROUP: 19, N_PADDED: 20, WEIGHTS: 21, OUT_KIND: 22, OUT: 23, M_PRIME: 24, B_PRIME: 25,
+  CLAMP_LO: 26, CLAMP_HI: 27, THRESHOLDS: 28, CORRECTION: 29, BLOCK_ROWS: 30, DIRECT: 31,
+} as const;
+const DESC_WORDS = 32;
+export const OutKind = { F32: 0, I8: 1, BITS: 2, ACCUM: 3 } as const;
+export type OutKindName = 'f32' | 'i8' | 'bits' | 'accum';
+const OUT_KIND_CODE: Record<OutKindName, number> = { f32: 0, i8: 1, bits: 2, accum: 3 };
+/** Target size of one im2col block (L2-friendly), in bytes. */
+const BLOCK_BYTES = 32 * 1024;
+
+function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+/** Packs an OHWI bitpacked filter for a binary GEMM variant: per group, channel blocks of NR, each [kSteps][NR][step]. */
+export function packBgemmWeights(
+  filter: Int32Array, channelsOut: number, taps: number, wordsPerGroup: number, groups: number, v: BgemmVariant,
+): { words: Int32Array; kWords: number; nPadded: number } {
+  const kReal = taps * wordsPerGroup;
+  const kWords = align(kReal, 4);
+  const perGroup = channelsOut / groups;
+  const nPadded = align(perGroup, v.nr);
+  const words = new Int32Array(groups * nPadded * kWords);
+  const step = v.stepWords;
+  for (let g = 0; g < groups; g++) {
+    for (let n = 0; n < perGroup; n++) {
+      const o = g * perGroup + n;
+      const block = g * nPadded * kWords + Math.floor(n / v.nr) * v.nr * kWords;
+      const lane = n % v.nr;
+      for (let k = 0; k < kReal; k++) {
+        words[block + Math.floor(k / step) * v.nr * step + lane * step + (k % step)] = filter[o * kReal + k]!;
+      }
+    }
+  }
+  return { words, kWords, nPadded };
+}
+
+/** What a prepared binary convolution needs at eval: its descriptor and per-thread scratch, all in wasm memory. */
+export interface Bconv2dPlan {
+  readonly variant: BgemmVariant;
+  /** Output rows = batch · outH · outW; threads split [0, rows). */
+  readonly rows: number;
+  readonly desc: Ptr;
+  readonly scratchBytes: number;
+  /** Scratch for thread t starts at scratch + t·scratchBytes. */
+  readonly scratch: Ptr;
+  readonly threads: number;
+}
+
+export interface Bconv2dSetup {
+  geometry: Bconv2dGeometry;
+  /** OHWI bitpacked filter [channelsOut][fh][fw][wordsPerGroup]. */
+  filter: Int32Array;
+  output: OutKindName;
+  /** Folded transform (reference foldOutputTransform) for f32/i8 output. */
+  transform?: BconvOutputTransform;
+  /** Per-channel thresholds for bitpacked output. */
+  thresholds?: Int32Array;
+  /** Where input and output live (set per eval with setBconv2dIo if not known yet). */
+  input?: Ptr;
+  out?: Ptr;
+  /** Scratch copies for this many threads (default 1). */
+  threads?: number;
+  /** Override the build's preferred GEMM variant (tests, benchmarks). */
+  variant?: string;
+}
+
+export class WasmKernels {
+  readonly isa: Isa;
+  readonly build: KernelBuild;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  private readonly fn: Record<string, KernelFn>;
+  private top: number;
+  private readonly base: number;
+  private readonly maxBytes: number;
+
+  private constructor(isa: Isa, build: KernelBuild, module: WebAssembly.Module, memory: WebAssembly.Memory,
+    instance: WebAssembly.Instance, maximumPages: number) {
+    this.isa = isa;
+    this.build = build;
+    this.module = module;
+    this.memory = memory;
+    this.fn = instance.exports as unknown as Record<string, KernelFn>;
+    this.base = align(this.call('kernels_heap_base') as number, ALIGN);
+    this.top = this.base;
+    this.maxBytes = maximumPages * PAGE;
+  }
+
+  static async load(opts: LoadOptions): Promise<WasmKernels> {
+    const isa: Isa = opts.isa ?? (hasWasmSimd() ? 'wasmsimd' : 'scalar');
+    const shared = opts.shared ?? false;
+    const build: KernelBuild = `${isa === 'wasmsimd' ? 'simd' : 'scalar'}${shared ? '-shared' : ''}`;
+    const src = await opts.loader.load(build);
+    const module = src instanceof WebAssembly.Module ? src : await WebAssembly.compile(src);
+    const maximumPages = opts.maximumPages ?? 32768;
+    const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? 16, maximum: maximumPages, shared });
+    return WasmKernels.instantiateOn(module, memory, isa, build, maximumPages);
+  }
+
+  /** Instantiate a module on an existing memory (a worker on the shared memory of the main thread). */
+  static async instantiateOn(module: WebAssembly.Module, memory: WebAssembly.Memory, isa: Isa, build: KernelBuild,
+    maximumPages = 32768): Promise<WasmKernels> {
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    return new WasmKernels(isa, build, module, memory, instance, maximumPages);
+  }
+
+  has(name: string): boolean {
+    return typeof this.fn[name] === 'function';
+  }
+
+  private call(name: string, ...args: number[]): number | void {
+    const f = this.fn[name];
+    if (!f) throw new Error(`kernel ${name} is not in the ${this.build} build`);
+    return f(...args);
+  }
+
+  // ---- memory ------------------------------------------------------------------------------------------------
+
+  /** Bump-allocate `bytes` (64-byte aligned), growing memory as needed. */
+  alloc(bytes: number): Ptr {
+    const p = align(this.top, ALIGN);
+    const end = p + Math.max(bytes, 0);
+    if (end > this.maxBytes) throw new LimitError(`wasm arena: ${end} bytes exceed the ${this.maxBytes}-byte maximum`);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    return p;
+  }
+
+  /** Current arena top; `release(mark)` frees everything allocated after it. */
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    if (mark < this.base || mark > this.top) throw new Error('arena release to a mark outside the arena');
+    this.top = mark;
+  }
+
+  // Views are recreated per call: memory growth detaches old ArrayBuffers.
+  f32(p: Ptr, n: number): Float32Array { return new Float32Array(this.memory.buffer, p, n); }
+  i32(p: Ptr, n: number): Int32Array { return new Int32Array(this.memory.buffer, p, n); }
+  i8(p: Ptr, n: number): Int8Array { return new Int8Array(this.memory.buffer, p, n); }
+  u8(p: Ptr, n: number): Uint8Array { return new Uint8Array(this.memory.buffer, p, n); }
+
+  /** Copy a typed array into fresh arena space; returns its offset. `padBytes` extra zero bytes follow it. */
+  put(data: Float32Array | Int32Array | Int8Array | Uint8Array, padBytes = 0): Ptr {
+    const p = this.alloc(data.byteLength + padBytes);
+    this.u8(p, data.byteLength + padBytes).fill(0);
+    this.u8(p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return p;
+  }
+
+  // ---- bitpacking ---------------------------------------------------------------------------------------------
+
+  packF32(src: Ptr, rows: number, channels: number, dst: Ptr, variant?: string): void {
+    this.call(variant ?? (this.isa === 'wasmsimd' ? 'b1_pack_f32__wasmsimd' : 'b1_pack_f32__scalar'), src, rows, channels, dst);
+  }
+
+  packI8(src: Ptr, rows: number, channels: number, zeroPoint: number, dst: Ptr, variant?: string): void {
+    const zp = Math.max(-129, Math.min(128, zeroPoint)); // beyond int8 every comparison is decided already
+    this.call(variant ?? (this.isa === 'wasmsimd' ? 'b1_pack_i8__wasmsimd' : 'b1_pack_i8__scalar'), src, rows, channels, zp, dst);
+  }
+
+  /** LceDequantize to float32 (±1). */
+  unpackF32(src: Ptr, rows: number, channels: number, dst: Ptr): void {
+    this.call('b1_unpack_f32__scalar', src, rows, channels, dst);
+  }
+
+  /** LceDequantize to int8 (codes for bit 0 and bit 1) or bool (1 and 0). */
+  unpackI8(src: Ptr, rows: number, channels: number, zeroBit: number, oneBit: number, dst: Ptr): void {
+    this.call('b1_unpack_i8__scalar', src, rows, channels, zeroBit, oneBit, dst);
+  }
+
+  bmaxpool2d(g: {
+    batch: number; inHeight: number; inWidth: number; words: number; outHeight: number; outWidth: number;
+    filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; padTop: number; padLeft: number;
+  }, src: Ptr, dst: Ptr): void {
+    this.call('b1_bmaxpool2d__scalar', src, g.batch, g.inHeight, g.inWidth, g.words, g.outHeight, g.outWidth,
+      g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, dst);
+  }
+
+  // ---- binary convolution -------------------------------------------------------------------------------------
+
+  /** Prepare time: pack weights for the chosen GEMM tile, write the descriptor, reserve scratch. */
+  prepareBconv2d(s: Bconv2dSetup): Bconv2dPlan {
+    const g = s.geometry;
+    const variant = bgemmVariant(s.variant ?? PREFERRED_BGEMM[this.isa]);
+    if (!this.has(variant.conv)) throw new OpPrepareError(`${variant.conv} is not in the ${this.build} build`);
+    const taps = g.filterHeight * g.filterWidth;
+    const packed = packBgemmWeights(s.filter, g.channelsOut, taps, g.wordsPerGroup, g.groups, variant);
+    const padded = align(g.channelsOut, 8) + 8;
+    const sameZero = g.padMode === 'same-zero';
+    if (sameZero && s.output !== 'f32') {
+      throw new OpPrepareError('LceBconv2d: same-zero padding needs float output in the optimized kernel');
+    }
+    const d = new Int32Array(DESC_WORDS);
+    d[D.BATCH] = g.batch; d[D.IN_H] = g.inHeight; d[D.IN_W] = g.inWidth; d[D.IN_WORDS] = g.inWords;
+    d[D.OUT_H] = g.outHeight; d[D.OUT_W] = g.outWidth; d[D.FH] = g.filterHeight; d[D.FW] = g.filterWidth;
+    d[D.SH] = g.strideHeight; d[D.SW] = g.strideWidth; d[D.DH] = g.dilationHeight; d[D.DW] = g.dilationWidth;
+    d[D.PAD_TOP] = g.padMode === 'valid' ? 0 : g.padTop; d[D.PAD_LEFT] = g.padMode === 'valid' ? 0 : g.padLeft;
+    d[D.GROUPS] = g.groups; d[D.WORDS_PER_GROUP] = g.wordsPerGroup; d[D.K_WORDS] = packed.kWords;
+    d[D.CH_OUT] = g.channelsOut; d[D.CH_OUT_PER_GROUP] = g.channelsOut / g.groups; d[D.N_PADDED] = packed.nPadded;
+    d[D.OUT_KIND] = OUT_KIND_CODE[s.output];
+    d[D.WEIGHTS] = this.put(packed.words);
+    if (s.output === 'f32' || s.output === 'i8') {
+      const t = s.transform;
+      if (!t) throw new OpPrepareError('LceBconv2d: float/int8 output needs the folded output transform');
+      d[D.M_PRIME] = this.put(t.multiplier.subarray(0, g.channelsOut), padded * 4 - g.channelsOut * 4);
+      d[D.B_PRIME] = this.put(t.bias.subarray(0, g.channelsOut), padded * 4 - g.channelsOut * 4);
+      d[D.CLAMP_LO] = Math.max(-2147483648, t.clampMin);
+      d[D.CLAMP_HI] = Math.min(2147483647, t.clampMax);
+      if (sameZero) d[D.CORRECTION] = this.put(sameZeroCorrection(g, s.filter, t.multiplier));
+    } else if (s.output === 'bits') {
+      if (!s.thresholds) throw new OpPrepareError('LceBconv2d: bitpacked output needs thresholds');
+      d[D.THRESHOLDS] = this.put(s.thresholds.subarray(0, g.channelsOut), padded * 4 - g.channelsOut * 4);
+    }
+    const kBytes = packed.kWords * 4;
+    d[D.DIRECT] = g.groups === 1 && taps === 1 && g.strideHeight === 1 && g.strideWidth === 1
+      && g.inHeight === g.outHeight && g.inWidth === g.outWidth && g.inWords === packed.kWords ? 1 : 0;
+    d[D.BLOCK_ROWS] = Math.max(variant.mr, Math.floor(BLOCK_BYTES / kBytes / variant.mr) * variant.mr);
+    const threads = s.threads ?? 1;
+    const scratchBytes = align(d[D.BLOCK_ROWS]! * kBytes, ALIGN);
+    const scratch = this.alloc(scratchBytes * threads);
+    const desc = this.put(d);
+    const plan: Bconv2dPlan = {
+      variant, rows: g.batch * g.outHeight * g.outWidth, desc, scratch, scratchBytes, threads,
+    };
+    if (s.input !== undefined && s.out !== undefined) this.setBconv2dIo(plan, s.input, s.out);
+    return plan;
+  }
+
+  /** Point a prepared convolution at its input and output (arena offsets). */
+  setBconv2dIo(plan: Bconv2dPlan, input: Ptr, out: Ptr): void {
+    const d = this.i32(plan.desc, DESC_WORDS);
+    d[D.INPUT] = input;
+    d[D.OUT] = out;
+  }
+
+  /** Run output rows [m0, m1) of a prepared convolution using thread `thread`'s scratch. */
+  runBconv2dRows(plan: Bconv2dPlan, m0 = 0, m1 = plan.rows, thread = 0): void {
+    this.call(plan.variant.conv, plan.desc, m0, m1, plan.scratch + thread * plan.scratchBytes);
+  }
+
+  /**
+   * The GEMM tile loop alone (benchmarks, tests): `rows` rows of kWords words at `a` times the plan's packed
+   * weights (group 0), output per the plan's descriptor from row mBase.
+   */
+  runBgemm(plan: Bconv2dPlan, a: Ptr, rows: number, mBase = 0): void {
+    this.call(plan.variant.name, plan.desc, a, rows, mBase, 0);
+  }
+
+  /** Packed words per im2col row of a plan (K padded to 4 words). */
+  bconv2dKWords(plan: Bconv2dPlan): number {
+    return this.i32(plan.desc, DESC_WORDS)[D.K_WORDS]!;
+  }
+}
+
+/**
+ * Same-zero correction table corr[tap][o] = −multiplier[o]·Σc w[o,tap,c] in folded form: m'[o]·(Cg − 2·popcount),
+ * with m' = −multiplier (float output). Added after the transform to pixels whose window leaves the image.
+ */
+export function sameZeroCorrection(g: Bconv2dGeometry, filter: Int32Array, foldedMultiplier: Float32Array): Float32Array {
+  const taps = g.filterHeight * g.filterWidth;
+  const corr = new Float32Array(taps * g.channelsOut);
+  for (let o = 0; o < g.channelsOut; o++) {
+    for (let t = 0; t < taps; t++) {
+      let pc = 0;
+      for (let w = 0; w < g.wordsPerGroup; w++) {
+        let x = filter[(o * taps + t) * g.wordsPerGroup + w]! >>> 0;
+        while (x) { x &= x - 1; pc++; }
+      }
+      corr[t * g.channelsOut + o] = foldedMultiplier[o]! * (g.channelsPerGroup - 2 * pc);
+    }
+  }
+  return corr;
+}
+
+export { BGEMM_VARIANTS };
