@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./inspect.js')).runInspect,
   run: async () => (await import('./run.js')).runRun,
   convert: async () => (await import('./convert.js')).runConvert,
+  bench: async () => (await import('./bench.js')).runBench,
 };
 
 export async function main(argv: string[]): Promise<number> {

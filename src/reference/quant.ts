@@ -78,7 +78,8 @@ export function roundHalfAway(x: number): number {
 export function quantizedActivationRange(
   act: number, scale: number, zeroPoint: number, qmin = -128, qmax = 127,
 ): [number, number] {
-  const quantize = (v: number) => zeroPoint + roundHalfAway(v / scale);
+  // TFLite divides in float32 before rounding.
+  const quantize = (v: number) => zeroPoint + roundHalfAway(Math.fround(v / Math.fround(scale)));
   switch (act) {
     case 1: return [Math.max(qmin, quantize(0)), qmax];
     case 3: return [Math.max(qmin, quantize(0)), Math.min(qmax, quantize(6))];

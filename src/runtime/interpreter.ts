@@ -28,6 +28,8 @@ export interface PreparedOp {
   readonly index: number;
   readonly type: string;
   readonly kernel: AnyOpKernel;
+  /** What the kernel's parse returned (e.g. LceBconv2d's channelsIn), for tools that describe the graph. */
+  readonly options: unknown;
   readonly state: unknown;
   readonly inputs: readonly (RuntimeTensor | null)[];
   readonly outputs: readonly RuntimeTensor[];
@@ -91,6 +93,7 @@ export class Interpreter {
 
     // 3. Parse and prepare in order; prepare sets output shapes.
     const states: unknown[] = [];
+    const parsed: unknown[] = [];
     subgraph.operators.forEach((op, index) => {
       const kernel = kernels[index]!;
       const code = model.operatorCodes[op.opcodeIndex]!;
@@ -101,6 +104,7 @@ export class Interpreter {
       } catch (e) {
         throw wrap(e, where, modelName);
       }
+      parsed.push(options);
       const inputs = op.inputs.map((i) => (i < 0 ? null : specs[i]!));
       const outputs = op.outputs.map((i) => specs[i]!);
       try {
@@ -158,6 +162,7 @@ export class Interpreter {
       index,
       type: kernels[index]!.type,
       kernel: kernels[index]!,
+      options: parsed[index],
       state: states[index],
       inputs: op.inputs.map((i) => (i < 0 ? null : this.tensors[i]!)),
       outputs: op.outputs.map((i) => this.tensors[i]!),

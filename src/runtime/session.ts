@@ -11,6 +11,7 @@ import type { Model } from '../graph/model.js';
 import { readModel } from '../format/read.js';
 import { createReferenceRegistry, type OpRegistry } from '../ops/registry.js';
 import { Interpreter, type PreparedOp } from './interpreter.js';
+import { opWork, type OpWork } from '../analyze/work.js';
 import { expectedArrayName, Tensor, type TensorType } from './tensor.js';
 
 export interface SessionOptions {
@@ -37,6 +38,13 @@ export interface OpProfile {
   type: string;
   outputShape: readonly number[];
   ms: number;
+}
+
+export interface OpSummary {
+  index: number;
+  type: string;
+  outputShape: readonly number[];
+  work: OpWork;
 }
 
 export interface RunOptions {
@@ -119,6 +127,19 @@ export class InferenceSession {
   /** Bytes of the activation arena (the memory plan's size). */
   get arenaBytes(): number {
     return this.live().arenaBytes;
+  }
+
+  /** Every op in execution order with its output shape and arithmetic work (for profiles and reports). */
+  opSummaries(): OpSummary[] {
+    return this.live().ops.map((op) => {
+      const channelsIn = (op.options as { channelsIn?: number } | null)?.channelsIn;
+      return {
+        index: op.index,
+        type: op.type,
+        outputShape: [...(op.outputs[0]?.spec.shape ?? [])],
+        work: opWork(op.type, op.inputs.map((t) => t?.spec ?? null), op.outputs.map((t) => t.spec), channelsIn),
+      };
+    });
   }
 
   run(feeds: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
