@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runRun,
   convert: async () => (await import('./convert.js')).runConvert,
   bench: async () => (await import('./bench.js')).runBench,
+  demo: async () => (await import('./demo.js')).runDemo,
 };
 
 export async function main(argv: string[]): Promise<number> {
