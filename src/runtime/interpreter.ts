@@ -19,6 +19,12 @@ export interface InterpreterOptions {
   maxArenaBytes?: number;
   /** Upper bound on the element count of any one tensor. Default 2^28. */
   maxTensorElements?: number;
+  /**
+   * Where the activation arena lives. Default: a fresh ArrayBuffer. The wasm backend passes an allocator in its
+   * WebAssembly.Memory, so kernels read and write activations in place. Called once, after every op's prepare
+   * (prepare may itself allocate wasm memory for packed weights; nothing may grow memory after this call).
+   */
+  allocateArena?: (bytes: number) => { buffer: ArrayBufferLike; byteOffset: number };
 }
 
 export const DEFAULT_MAX_ARENA_BYTES = 1 << 30;
@@ -149,13 +155,15 @@ export class Interpreter {
       throw new LimitError(`${modelName}: the activation arena would need ${plan.arenaBytes} bytes (cap ${maxArena})`);
     }
     this.arenaBytes = plan.arenaBytes;
-    const arena = new ArrayBuffer(plan.arenaBytes);
+    const arena = options.allocateArena
+      ? options.allocateArena(plan.arenaBytes)
+      : { buffer: new ArrayBuffer(plan.arenaBytes), byteOffset: 0 };
 
     this.tensors = specs.map((s, i) => {
       if (s.constant) return { spec: s, data: s.constant };
       const offset = plan.offsets.get(i);
       if (offset === undefined) return null;
-      return { spec: s, data: typedView(s.dtype as ComputeDType, arena, offset, shapeSize(s.shape)) };
+      return { spec: s, data: typedView(s.dtype as ComputeDType, arena.buffer, arena.byteOffset + offset, shapeSize(s.shape)) };
     });
 
     this.ops = subgraph.operators.map((op, index) => ({
