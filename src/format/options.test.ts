@@ -14,7 +14,7 @@ test('schema metadata slots agree with the flatc-generated accessors for every t
   for (const file of readdirSync(generatedDir)) {
     const text = readFileSync(join(generatedDir, file), 'utf8');
     const cls = /^export class (\w+) \{/m.exec(text)?.[1];
-    const fields = TABLES[cls];
+    const fields = cls === undefined ? undefined : TABLES[cls];
     if (!fields) continue;
     const accessors = new Map<string, number>();
     for (const m of text.matchAll(/^(\w+)(?:<[^>]*>)?\([^)]*\)[^{]*\{\n\s*const offset = this\.bb!\.__offset\(this\.bb_pos, (\d+)\);/gm)) {
