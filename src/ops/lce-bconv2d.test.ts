@@ -201,7 +201,12 @@ test('refusals of the reference kernel, each an OpPrepareError naming op, index 
   refusal('C_out not divisible by groups', (_c, b) => {
     b.inputs[1] = { ...b.inputs[1]!, shape: [3, 3, 3, 1], data: new Int32Array(27) };
   }, /C_out = 3 is not divisible by 2 groups/, 'float32', { channelsIn: 64, groups: 2, channelsOut: 4 });
-  refusal('same-zero odd channels', withOptions({ channels_in: 63, pad_values: 0 }), /even channels_in, got 63/);
+  const oddSameZero = /pad_values 0 and an odd channels_in \(63\) is only supported with float32 output and no fused activation/;
+  refusal('same-zero odd channels, RELU', withOptions({ channels_in: 63, pad_values: 0, fused_activation_function: 1 }), oddSameZero);
+  refusal('same-zero odd channels, RELU6', withOptions({ channels_in: 63, pad_values: 0, fused_activation_function: 3 }), oddSameZero);
+  refusal('same-zero odd channels, RELU_N1_TO_1', withOptions({ channels_in: 63, pad_values: 0, fused_activation_function: 2 }), oddSameZero);
+  refusal('same-zero odd channels, int8', withOptions({ channels_in: 63, pad_values: 0 }), oddSameZero, 'int8');
+  refusal('same-zero odd channels, bitpacked', withOptions({ channels_in: 63, pad_values: 0 }), oddSameZero, 'int32');
   refusal('input words vs channels_in', (_c, b) => { b.inputs[0] = { ...b.inputs[0]!, shape: [1, 4, 4, 3] }; },
     /input 't0' has 3 packed channel words; channels_in = 64 needs 2/);
   refusal('int32 output without thresholds', (_c, b) => { b.inputs[4] = null; }, /output_threshold \(input 4\) is required/, 'int32');
@@ -233,5 +238,24 @@ test('same-zero accepts int8 and bitpacked output and fused activations in the r
   const packed = prepareCustomOp(lceBconv2d, bits.options, bits.inputs, [{ dtype: 'int32', shape: [1, 3, 3, 1] }]).run()[0] as Int32Array;
   for (let px = 0; px < 9; px++) {
     for (let o = 0; o < 3; o++) assert.equal((packed[px]! >>> o) & 1, bits.oracle.dot[px * 3 + o]! - 0.5 < 0 ? 1 : 0);
+  }
+});
+
+test('same-zero with an odd channels_in runs for float32 output without a clamp (as LCE\'s default kernel does)', () => {
+  const rng = makeRng(107);
+  for (const [channelsIn, activation] of [[33, Activation.NONE], [1, Activation.TANH], [65, 17]] as const) {
+    const c: FloatConvCase = {
+      batch: 2, inHeight: 5, inWidth: 4, channelsIn, channelsOut: 5, filterHeight: 3, filterWidth: 3, groups: 1,
+      strideHeight: 2, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, pad: 'same-zero', activation,
+    };
+    const mult = Float32Array.from({ length: 5 }, () => rng() * 2 - 1);
+    const bias = Float32Array.from({ length: 5 }, () => rng() - 0.5);
+    const b = build(c, rng, 'float32', mult, bias);
+    const out = prepareCustomOp(lceBconv2d, b.options, b.inputs, [{ dtype: 'float32', shape: [2, 3, 4, 5] }]).run()[0] as Float32Array;
+    for (let i = 0; i < out.length; i++) {
+      const o = i % 5;
+      const expected = b.oracle.dot[i]! * mult[o]! + bias[o]!;
+      assert.ok(Math.abs(out[i]! - expected) <= 2 ** -20 * (3 * b.k + 1), `C=${channelsIn} at ${i}: ${out[i]} vs ${expected}`);
+    }
   }
 });

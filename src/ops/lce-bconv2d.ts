@@ -11,7 +11,7 @@ import {
   type Bconv2dGeometry, type BconvOutputTransform,
 } from '../reference/bconv2d.js';
 import {
-  Padding, fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount, requireRank,
+  Activation, Padding, fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount, requireRank,
 } from './common.js';
 import { defineOp, type PrepareContext, type TensorSpec } from './kernel.js';
 
@@ -120,8 +120,12 @@ export const lceBconv2d = defineOp<LceBconv2dOptions, LceBconv2dState>({
     if (input.shape[3] !== packedIn) {
       fail(ctx, `input '${input.name}' has ${input.shape[3]} packed channel words; channels_in = ${opts.channelsIn} needs ${packedIn}`);
     }
-    if (opts.padding === Padding.SAME && opts.padValues === 0 && opts.channelsIn % 2 !== 0) {
-      fail(ctx, `SAME padding with pad_values 0 needs an even channels_in, got ${opts.channelsIn}`);
+    // Same-zero with an odd channels_in: LCE's reference kernel refuses it, its default optimized kernels accept it
+    // for float output with no clamping activation (exact zero padding via a correction term), so we do the same.
+    const act = opts.fusedActivationFunction;
+    const clamps = act === Activation.RELU || act === Activation.RELU_N1_TO_1 || act === Activation.RELU6;
+    if (opts.padding === Padding.SAME && opts.padValues === 0 && opts.channelsIn % 2 !== 0 && (output.dtype !== 'float32' || clamps)) {
+      fail(ctx, `SAME padding with pad_values 0 and an odd channels_in (${opts.channelsIn}) is only supported with float32 output and no fused activation`);
     }
 
     const geometry = bconv2dGeometry({

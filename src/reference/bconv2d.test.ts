@@ -207,7 +207,7 @@ test('thresholds INT32_MIN / INT32_MAX always give −1 / +1', () => {
   assert.deepEqual([...out], new Array(9).fill(1));
 });
 
-test('same-zero with odd per-tap contribution: each out-of-image tap adds floor(Cg/2) to accum', () => {
+test('same-zero, even Cg: each out-of-image tap adds Cg/2 to accum (LCE reference kernel)', () => {
   // 1×1 image, 3×3 SAME filter, Cin = 2, all weights +1, input −1 (bits 1): 8 taps outside, 1 inside.
   const c: FloatConvCase = {
     batch: 1, inHeight: 1, inWidth: 1, channelsIn: 2, channelsOut: 1, filterHeight: 3, filterWidth: 3, groups: 1,
@@ -224,6 +224,24 @@ test('same-zero with odd per-tap contribution: each out-of-image tap adds floor(
   const q = pack(sameOne, Float32Array.from([-1, -1]), new Float32Array(18).fill(1));
   bconv2dFloat(q.geometry, q.input, q.filter, transformFor(k, sameOne, Float32Array.from([1]), Float32Array.from([0])), out);
   assert.equal(out[0], 16 - 2);
+});
+
+test('same-zero with an odd channel count (float output, no clamp) is exact zero padding', () => {
+  const rng = makeRng(6);
+  for (let iter = 0; iter < 60; iter++) {
+    const c: FloatConvCase = {
+      ...randomCase(rng, 'same-zero'), pad: 'same-zero', groups: 1, channelsIn: pick(rng, [1, 3, 31, 33, 65]),
+      activation: pick(rng, [Activation.NONE, Activation.TANH, Activation.SIGN_BIT]),
+    };
+    const inF = randomSigns(rng, c.batch * c.inHeight * c.inWidth * c.channelsIn);
+    const filtF = randomSigns(rng, c.channelsOut * c.filterHeight * c.filterWidth * c.channelsIn);
+    const oracle = floatBinaryConv(c, inF, filtF);
+    const p = pack(c, inF, filtF);
+    const k = backTransformConstant(p.geometry);
+    const out = new Float32Array(oracle.dot.length);
+    bconv2dFloat(p.geometry, p.input, p.filter, transformFor(k, c, new Float32Array(c.channelsOut).fill(1), new Float32Array(c.channelsOut)), out);
+    for (let i = 0; i < out.length; i++) assert.equal(out[i], oracle.dot[i], `${describe(c)} at ${i}`);
+  }
 });
 
 test('activation clamp on 2·accum: lo = K − amax, hi = K − amin; TANH/SIGN_BIT/unknown act as NONE', () => {

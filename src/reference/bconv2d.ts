@@ -73,7 +73,12 @@ export function backTransformConstant(g: Bconv2dGeometry): number {
 
 /**
  * The disagreement count of output (n, oy, ox, o). Out-of-image taps: same-one reads input words as 0
- * (+1 everywhere) and so counts the filter's set bits; same-zero adds floor(Cg/2) without reading the filter.
+ * (+1 everywhere) and so counts the filter's set bits; same-zero adds Cg/2 without reading the filter, which
+ * makes the tap contribute exactly 0 to dot = K − 2·accum.
+ * With an even Cg this is LCE's reference kernel (it adds floor(Cg/2) and refuses odd channels). With an odd Cg
+ * the count is a half-integer; that case is only valid for float output without a clamp, where it equals what
+ * LCE's default (optimized) kernels compute with their zero-padding correction. Callers must not ask for
+ * int8 or bitpacked output, or a clamping activation, with same-zero padding and an odd Cg.
  */
 export function bconv2dAccum(
   g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, n: number, oy: number, ox: number, o: number,
@@ -87,7 +92,7 @@ export function bconv2dAccum(
   const sameZero = g.padMode === 'same-zero';
   const group = Math.floor(o / (g.channelsOut / g.groups));
   const inBase = group * wg;
-  const zeroPoint = Math.floor(g.channelsPerGroup / 2);
+  const zeroPoint = g.channelsPerGroup / 2;
   const y0 = oy * g.strideHeight - g.padTop;
   const x0 = ox * g.strideWidth - g.padLeft;
   let accum = 0;
