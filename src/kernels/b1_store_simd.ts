@@ -21,11 +21,20 @@ import {
  */
 // @ts-ignore: decorator
 @inline export function storeQuad(d: usize, acc: v128, m: i32, ch: i32, left: i32): void {
+  storeQuadWith(
+    load<i32>(d + D_OUT_KIND), load<usize>(d + D_OUT) + <usize>(m * outRowBytes(d)), acc, ch, left,
+    load<i32>(d + D_CLAMP_LO), load<i32>(d + D_CLAMP_HI), load<usize>(d + D_M_PRIME), load<usize>(d + D_B_PRIME),
+    load<usize>(d + D_THRESHOLDS));
+}
+
+/** storeQuad with the descriptor fields already in locals (GEMM tiles hoist them out of their loops). */
+// @ts-ignore: decorator
+@inline export function storeQuadWith(
+  kind: i32, row: usize, acc: v128, ch: i32, left: i32, lo: i32, hi: i32, mPrime: usize, bPrime: usize, thresholds: usize,
+): void {
   if (left <= 0) return;
-  const kind = load<i32>(d + D_OUT_KIND);
-  const row = load<usize>(d + D_OUT) + <usize>(m * outRowBytes(d));
   if (kind == OUT_BITS) {
-    const thr = v128.load(load<usize>(d + D_THRESHOLDS) + (<usize>ch << 2));
+    const thr = v128.load(thresholds + (<usize>ch << 2));
     orBits(row, ch, i32x4.bitmask(i32x4.gt_s(acc, thr)), left < 4 ? left : 4);
     return;
   }
@@ -38,11 +47,11 @@ import {
     return;
   }
   let a2 = i32x4.shl(acc, 1);
-  a2 = i32x4.max_s(a2, i32x4.splat(load<i32>(d + D_CLAMP_LO)));
-  a2 = i32x4.min_s(a2, i32x4.splat(load<i32>(d + D_CLAMP_HI)));
+  a2 = i32x4.max_s(a2, i32x4.splat(lo));
+  a2 = i32x4.min_s(a2, i32x4.splat(hi));
   const y = f32x4.add(
-    f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(load<usize>(d + D_M_PRIME) + (<usize>ch << 2))),
-    v128.load(load<usize>(d + D_B_PRIME) + (<usize>ch << 2)));
+    f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(mPrime + (<usize>ch << 2))),
+    v128.load(bPrime + (<usize>ch << 2)));
   if (kind == OUT_F32) {
     const p = row + (<usize>ch << 2);
     if (left >= 4) { v128.store(p, y); return; }
