@@ -31,10 +31,14 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
   bgemm('scalar', 1, 4), bgemm('scalar', 2, 4), bgemm('scalar', 4, 2), bgemm('scalar', 4, 4),
 ];
 
-/** Chosen by `npm run bench:kernels` on the development machine (AMD EPYC, Node 20); see bench/kernels.ts. */
+/**
+ * Chosen by `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared and noisy):
+ * 1x8 SIMD had the highest micro-kernel peak and the best 3x3-layer throughput in every run (8 byte accumulators
+ * + x + w + popcnt temporaries fit x64's 16 vector registers; wider tiles spill); 1x4 led the scalar tiles.
+ */
 export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
-  wasmsimd: 'b1_bgemm_2x4__wasmsimd',
-  scalar: 'b1_bgemm_2x4__scalar',
+  wasmsimd: 'b1_bgemm_1x8__wasmsimd',
+  scalar: 'b1_bgemm_1x4__scalar',
 };
 
 export interface SimpleVariant {
