@@ -154,6 +154,16 @@ test('a real LCE converter output reads as expected', (t) => {
   assert.ok(m.signatureDefs.length >= 1);
 });
 
+test('a Node Buffer (pooled, any byteOffset) reads like a Uint8Array copy', () => {
+  const model = readModel(load(join(dataDir, 'float_conv.tflite')));
+  for (const externalBuffers of [false, true]) {
+    const bytes = writeModel(model, { externalBuffers });
+    const pooled = Buffer.alloc(bytes.byteLength + 3);
+    pooled.set(bytes, 3);
+    assert.deepEqual(readModel(pooled.subarray(3)), model);
+  }
+});
+
 test('the file identifier may be missing if the root table verifies', () => {
   const bytes = load(join(dataDir, 'float_conv.tflite'));
   const expected = readModel(bytes);

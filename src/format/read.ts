@@ -137,7 +137,8 @@ class Reader {
     if (offset + size > BigInt(this.bytes.byteLength)) {
       throw new ModelFormatError(`${this.name}: ${what}: data at offset ${offset} (${size} bytes) lies outside the file`);
     }
-    return this.bytes.subarray(Number(offset), Number(offset + size));
+    // A plain Uint8Array view even when `bytes` is a Node Buffer, like the views the generated accessors return.
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + Number(offset), Number(size));
   }
 
   tensor(t: FbTensor, what: string): TensorDef {

@@ -30,13 +30,16 @@ export interface WriteOptions {
 }
 
 const ALIGN = 16;
-/** A flatbuffer addresses itself with 32-bit signed offsets. */
-const MAX_FLATBUFFER_BYTES = 0x7fffffff;
+/**
+ * Inline data limit. Flatbuffers address themselves with 32-bit signed offsets, and the JS builder refuses to grow
+ * its buffer past 1 GiB capacity, so larger models must use externalBuffers.
+ */
+const MAX_INLINE_BYTES = 0x3f000000;
 
 export function writeModel(model: Model, options: WriteOptions = {}): Uint8Array {
   if (!options.externalBuffers) {
     const inlineBytes = model.buffers.reduce((n, b) => n + b.data.byteLength + ALIGN, 0);
-    if (inlineBytes >= MAX_FLATBUFFER_BYTES) {
+    if (inlineBytes >= MAX_INLINE_BYTES) {
       throw new LimitError(`model has ${inlineBytes} bytes of constant data; write it with { externalBuffers: true }`);
     }
     return build(model, null);
@@ -69,7 +72,9 @@ function alignUp(n: number): number {
 /** Builds the flatbuffer; with `externalOffsets`, buffers carry offset/size instead of inline data. */
 function build(model: Model, externalOffsets: bigint[] | null): Uint8Array {
   const dataBytes = externalOffsets ? 0 : model.buffers.reduce((n, b) => n + b.data.byteLength + ALIGN, 0);
-  const b = new Builder(Math.min(MAX_FLATBUFFER_BYTES, 4096 + dataBytes + 64 * model.subgraphs.reduce((n, s) => n + s.tensors.length + s.operators.length, 0)));
+  const estimate = 4096 + dataBytes + 64 * model.subgraphs.reduce((n, s) => n + s.tensors.length + s.operators.length, 0);
+  // A capacity that is a multiple of 16 (growth doubles it) keeps the returned view's data 16-aligned in memory too.
+  const b = new Builder(Math.min(alignUp(estimate), MAX_INLINE_BYTES + 0x1000000));
 
   // Buffers first: the builder fills back to front, so the bulk data ends up at the end of the file.
   const bufferOffsets = model.buffers.map((buf, i) => {
@@ -132,7 +137,9 @@ function build(model: Model, externalOffsets: bigint[] | null): Uint8Array {
     0,
   );
   b.finish(root, TFLITE_FILE_IDENTIFIER);
-  return b.asUint8Array().slice();
+  const out = b.asUint8Array();
+  // A view into the builder's buffer; copy only if the unused head would waste much memory.
+  return out.byteOffset > out.byteLength / 4 ? out.slice() : out;
 }
 
 function writeQuantization(b: Builder, q: Quantization): number {
