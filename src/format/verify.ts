@@ -110,7 +110,7 @@ class Verifier {
       const voff = this.view.getUint16(vt + entry, true);
       if (voff === 0) continue;
       const size = fieldSize(field);
-      if (voff < 4 || voff + size > tableSize) this.fail(`${fieldLabel(field)} field out of bounds`);
+      if (voff < 4 || voff + size > tableSize) this.fail(`${field.name} field out of bounds`);
       const at = pos + voff;
       const t = field.type;
       switch (t.kind) {
@@ -123,28 +123,28 @@ class Verifier {
           const member = UNIONS[t.union]?.[unionType];
           // Unknown members (a newer schema) are skipped, as TFLite's verifier does; readers leave them undecoded.
           if (unionType !== 0 && member) {
-            const target = this.deref(at, fieldLabel(field));
-            this.path.push(fieldLabel(field));
+            const target = this.deref(at, field.name);
+            this.path.push(field.name);
             this.verifyTable(target, member, depth + 1);
             this.path.pop();
           }
           break;
         }
         case 'string':
-          this.verifyString(this.deref(at, fieldLabel(field)), fieldLabel(field));
+          this.verifyString(this.deref(at, field.name), field.name);
           break;
         case 'table': {
-          const target = this.deref(at, fieldLabel(field));
-          this.path.push(fieldLabel(field));
+          const target = this.deref(at, field.name);
+          this.path.push(field.name);
           this.verifyTable(target, t.table, depth + 1);
           this.path.pop();
           break;
         }
         case 'vector':
-          this.verifyVector(this.deref(at, `${fieldLabel(field)} vector`), SCALAR_SIZE[t.elem], fieldLabel(field));
+          this.verifyVector(this.deref(at, `${field.name} vector`), SCALAR_SIZE[t.elem], field.name);
           break;
         case 'vectorOfStrings': {
-          const label = fieldLabel(field);
+          const label = field.name;
           const start = this.deref(at, `${label} vector`);
           const n = this.verifyVector(start, 4, label);
           this.spend(n);
@@ -154,7 +154,7 @@ class Verifier {
           break;
         }
         case 'vectorOfTables': {
-          const label = fieldLabel(field);
+          const label = field.name;
           const start = this.deref(at, `${label} vector`);
           const n = this.verifyVector(start, 4, label);
           const element = ELEMENT_NAMES[field.name] ?? `${field.name}[]`;
@@ -192,8 +192,4 @@ function fieldSize(field: FieldMeta): number {
   if (t.kind === 'scalar') return SCALAR_SIZE[t.scalar];
   if (t.kind === 'unionType') return 1;
   return 4;
-}
-
-function fieldLabel(field: FieldMeta): string {
-  return field.name;
 }
