@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runRun,
   convert: async () => (await import('./convert.js')).runConvert,
   bench: async () => (await import('./bench.js')).runBench,
+  lint: async () => (await import('./lint.js')).runLint,
   demo: async () => (await import('./demo.js')).runDemo,
 };
 
