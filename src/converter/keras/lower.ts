@@ -20,6 +20,8 @@ const IDENTITY_LAYERS = new Set([
   'AlphaDropout', 'ActivityRegularization',
 ]);
 
+const QUANTIZER_LAYERS = new Set(['SteSign', 'ApproxSign', 'SwishSign', 'MagnitudeAwareSign', 'DoReFa', 'DoReFaQuantizer', 'NoOp', 'NoOpQuantizer', 'SteTern', 'SteHeaviside']);
+
 const SUGGESTIONS: Record<string, string> = {
   Lambda: 'rewrite the Lambda as built-in Keras layers (Add, Multiply, Activation, Reshape, …) and re-save',
   TFOpLambda: 'use the equivalent Keras layer (e.g. layers.Add instead of the + operator) and re-save',
@@ -199,15 +201,16 @@ class Lowerer {
     const kernel = pair(cfg.kernel_size, 1);
     const strides = pair(cfg.strides, 1);
     const dil = pair(cfg.dilation_rate, 1);
-    if (num(cfg.groups, 1) !== 1) this.fail(layer, 'grouped convolutions are not supported; use groups=1');
+    const groups = num(cfg.groups, 1);
+    if (groups < 1 || cin % groups !== 0 || filters % groups !== 0) this.fail(layer, `groups=${groups} does not divide ${cin} input channels and ${filters} filters`);
     const useBias = cfg.use_bias !== false;
     const wts = this.w(layer, useBias ? ['kernel', 'bias'] : ['kernel']);
     let input = x;
     if (opts.quantized) input = emitQuantizer(this.g, this.quantizer(layer, 'input_quantizer'), x, `${layer.id}/input_quantizer`);
     const { x: padded, padding } = opts.quantized ? this.larqPadding(layer, input, kernel, strides, dil) : { x: input, padding: cfg.padding === 'same' ? Pad.SAME : Pad.VALID };
     const k = wts.get('kernel') as Hdf5Array;
-    if (k.shape.length !== 4 || k.shape[0] !== kernel[0] || k.shape[1] !== kernel[1] || k.shape[2] !== cin || k.shape[3] !== filters) {
-      this.fail(layer, `kernel shape [${k.shape}] does not match kernel_size ${kernel}, ${cin} input channels and ${filters} filters`);
+    if (k.shape.length !== 4 || k.shape[0] !== kernel[0] || k.shape[1] !== kernel[1] || k.shape[2] !== cin / groups || k.shape[3] !== filters) {
+      this.fail(layer, `kernel shape [${k.shape}] does not match kernel_size ${kernel}, ${cin} input channels, ${groups} groups and ${filters} filters`);
     }
     const [kh, kw] = kernel;
     const filter = this.kernel(layer, k, opts.quantized ? 'kernel_quantizer' : null, [3, 0, 1, 2]);
@@ -376,6 +379,10 @@ class Lowerer {
     const x = ins[0];
     const cls = layer.className.replace(/^(larq|keras)>/, '');
     if (IDENTITY_LAYERS.has(cls)) return x;
+    // Larq quantizers are Keras layers too and may be used on their own.
+    if (QUANTIZER_LAYERS.has(cls)) {
+      return emitQuantizer(this.g, parseQuantizer({ class_name: cls, config: cfg }, layer.id, 'quantizer layer'), x, layer.id);
+    }
     switch (cls) {
       case 'QuantConv2D': return this.convLike(layer, x, { quantized: true });
       case 'Conv2D': case 'Convolution2D': return this.convLike(layer, x, { quantized: false });
