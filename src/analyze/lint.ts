@@ -351,7 +351,9 @@ export function lintGraph(g: LintGraph): LintReport {
       }
     } else {
       const work = opWork(op.type, op.inputs.map(shapeOnly), op.outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })));
-      const f = work.macs > 0 ? work.macs : work.ops;
+      // LceQuantize reads one float per channel but writes packed words: count what it reads.
+      const quantizeIn = op.type === 'LceQuantize' && op.inputs[0] ? size(op.inputs[0].shape) : 0;
+      const f = work.macs > 0 ? work.macs : Math.max(work.ops, quantizeIn);
       const entry: LintLayer = { layer: op.layer, op: op.type, opIndex: op.index, useful: { binary: 0, float: f }, executed: { binary: 0, float: f } };
       layers.push(entry);
       layerWork.set(op, entry);
