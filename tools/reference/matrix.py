@@ -263,11 +263,9 @@ def build_case(c: Case):
                      interpreter_options=c.opts.get("interpreter_options"))
 
 
-def generate(only_cases: set[str] | None = None, log=print) -> list[dict]:
-    entries = []
+def generate(only_cases: set[str] | None = None, log=print):
     for c in CASES:
         if only_cases and c.name not in only_cases:
             continue
         log(f"  {GROUP}/{c.name}")
-        entries.append(build_case(c))
-    return entries
+        yield build_case(c)

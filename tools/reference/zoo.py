@@ -83,8 +83,19 @@ def _custom_objects():
     return objs
 
 
-def generate(only_cases=None, log=print) -> list[dict]:
-    entries = []
+def _serializable_initializers(model) -> list[str]:
+    """QuickNet's blurpool uses a plain function as depthwise_initializer, which tf-keras saves
+    as 'function' and cannot load back. Initializers do not affect inference: use zeros."""
+    fixed = []
+    for layer in model.layers:
+        for attr, value in list(vars(layer).items()):
+            if attr.endswith("_initializer") and callable(value) and not isinstance(value, tf.keras.initializers.Initializer):
+                setattr(layer, attr, tf.keras.initializers.Zeros())
+                fixed.append(f"{layer.name}.{attr}")
+    return fixed
+
+
+def generate(only_cases=None, log=print):
     for c in CASES:
         if only_cases and c.name not in only_cases:
             continue
@@ -98,10 +109,13 @@ def generate(only_cases=None, log=print) -> list[dict]:
             model, changed = narrow(model, c.width)
             extra["zoo"]["width_reduction"] = changed
             notes.append("narrowed layers (both .h5 and .tflite): " + "; ".join(changed))
+        fixed = _serializable_initializers(model)
+        if fixed:
+            notes.append("initializers replaced by zeros so the .h5 loads (inference unaffected): " + ", ".join(fixed))
         calib = rng.normal(0, 1, (4, size, size, 3)).astype(np.float32)
         randomize_weights(model, rng, calib_input=calib)
-        entries.append(save_case(GROUP, c.name, model, seed=seed, rng=rng, notes=notes, extra=extra,
-                                 description=f"Larq Zoo {c.name}, {size}x{size}x3, {c.classes} classes, random weights"))
-        log(f"    {size}x{size}: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in entries[-1]["sizes"].items()
+        entry = save_case(GROUP, c.name, model, seed=seed, rng=rng, notes=notes, extra=extra,
+                          description=f"Larq Zoo {c.name}, {size}x{size}x3, {c.classes} classes, random weights")
+        log(f"    {size}x{size}: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in entry["sizes"].items()
                                          if v > 200_000))
-    return entries
+        yield entry
