@@ -30,14 +30,24 @@ export async function lintFile(path: string): Promise<LintReport> {
   return lintKerasFile(bytes, path);
 }
 
-export async function runLint(argv: string[]): Promise<number> {
+export interface LintIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export function runLint(argv: string[]): Promise<number> {
+  return runLintWith(argv, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+}
+
+/** `lce lint` writing to the given sinks (tests, embedding); LceErrors propagate to the caller. */
+export async function runLintWith(argv: string[], io: LintIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: { json: { type: 'boolean' }, 'max-waste': { type: 'string' } },
   });
   const path = positionals[0];
   if (!path || positionals.length > 1) {
-    process.stderr.write(USAGE);
+    io.err(USAGE);
     return 2;
   }
   let maxWaste: number | undefined;
@@ -48,9 +58,9 @@ export async function runLint(argv: string[]): Promise<number> {
     }
   }
   const report = await lintFile(path);
-  process.stdout.write(values.json ? lintReportJson(report) : formatLintReport(report));
+  io.out(values.json ? lintReportJson(report) : formatLintReport(report));
   if (maxWaste !== undefined && report.summary.wastedShare * 100 > maxWaste) {
-    process.stderr.write(`lce lint: ${fmtPct(report.summary.wastedShare)} of the model's work is wasted, above --max-waste ${maxWaste} %\n`);
+    io.err(`lce lint: ${fmtPct(report.summary.wastedShare)} of the model's work is wasted, above --max-waste ${maxWaste} %\n`);
     return 1;
   }
   return 0;
