@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { LceError } from './errors.js';
 import { setFileLoader } from './runtime/session.js';
+import { setDefaultKernelLoader } from './runtime/backend.js';
+import { nodeKernelLoader } from './backend/node-loader.js';
 
 setFileLoader(async (path) => {
   try {
@@ -10,5 +12,7 @@ setFileLoader(async (path) => {
     throw new LceError('IO', `cannot read model file ${path}: ${(cause as Error).message}`, { cause });
   }
 });
+
+setDefaultKernelLoader(nodeKernelLoader);
 
 export * from './index.js';

@@ -11,6 +11,9 @@ import type { Model } from '../graph/model.js';
 import { readModel } from '../format/read.js';
 import { createReferenceRegistry, type OpRegistry } from '../ops/registry.js';
 import { Interpreter, type PreparedOp } from './interpreter.js';
+import { selectBackend, type BackendName, type WasmBackend } from './backend.js';
+import { createWasmRegistry } from '../ops/fast/registry.js';
+import type { KernelLoader } from '../backend/wasm.js';
 import { opWork, type OpWork } from '../analyze/work.js';
 import { expectedArrayName, Tensor, type TensorType } from './tensor.js';
 
@@ -21,8 +24,12 @@ export interface SessionOptions {
   maxArenaBytes?: number;
   /** Name used in error messages; defaults to the file name or 'model'. */
   modelName?: string;
-  /** Op kernels to use; defaults to the reference kernels. */
+  /** Op kernels to use; given, it replaces the backend's registry (and the session uses no wasm backend). */
   registry?: OpRegistry;
+  /** 'wasm' (default when the kernels load) or 'reference' (plain TS). `fromModel` always uses reference. */
+  backend?: BackendName;
+  /** Where the wasm kernel builds come from (default: the package's build/ folder). */
+  kernelLoader?: KernelLoader;
 }
 
 export interface TensorMetadata {
@@ -75,10 +82,12 @@ export class InferenceSession {
   /** run() calls share one arena, so they are queued. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly aliases: Map<string, number>;
+  private wasm: WasmBackend | null;
 
-  private constructor(model: Model, interpreter: Interpreter) {
+  private constructor(model: Model, interpreter: Interpreter, wasm: WasmBackend | null = null) {
     this.model = model;
     this.interpreter = interpreter;
+    this.wasm = wasm;
     const meta = (i: number): TensorMetadata => {
       const s = interpreter.specs[i]!;
       const q = s.quantization;
@@ -110,11 +119,45 @@ export class InferenceSession {
       bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     }
     name ??= 'model';
-    const model = readModel(bytes, name);
-    return InferenceSession.fromModel(model, { ...options, modelName: name });
+    return InferenceSession.createFromModel(readModel(bytes, name), { ...options, modelName: name });
   }
 
-  /** A session over an in-memory Model (e.g. straight from the converter). */
+  /** A session over an in-memory Model (e.g. straight from the converter) with backend selection as in `create`. */
+  static async createFromModel(model: Model, options: SessionOptions = {}): Promise<InferenceSession> {
+    const name = options.modelName ?? 'model';
+    if (options.registry) return InferenceSession.fromModel(model, { ...options, modelName: name });
+    const wasm = await selectBackend({
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+      ...(options.kernelLoader ? { kernelLoader: options.kernelLoader } : {}),
+    });
+    if (!wasm) return InferenceSession.fromModel(model, { ...options, modelName: name });
+    try {
+      const interpreter = new Interpreter(model, {
+        registry: createWasmRegistry(wasm),
+        modelName: name,
+        allocateArena: wasm.allocateArena,
+        ...(options.maxArenaBytes !== undefined ? { maxArenaBytes: options.maxArenaBytes } : {}),
+      });
+      await wasm.start();
+      return new InferenceSession(model, interpreter, wasm);
+    } catch (e) {
+      await wasm.release();
+      throw e;
+    }
+  }
+
+  /** 'wasm' or 'reference': which kernels this session runs. */
+  get backend(): BackendName {
+    return this.wasm ? 'wasm' : 'reference';
+  }
+
+  /** Threads the session's kernels use (1 on the reference backend or when nothing was worth splitting). */
+  get threads(): number {
+    return this.wasm?.pool?.threads ?? 1;
+  }
+
+  /** A session over an in-memory Model on the reference kernels (synchronous; `createFromModel` picks a backend). */
   static fromModel(model: Model, options: SessionOptions = {}): InferenceSession {
     const interpreter = new Interpreter(model, {
       registry: options.registry ?? createReferenceRegistry(),
@@ -151,6 +194,9 @@ export class InferenceSession {
   async release(): Promise<void> {
     await this.queue;
     this.interpreter = null;
+    const wasm = this.wasm;
+    this.wasm = null;
+    if (wasm) await wasm.release();
   }
 
   private live(): Interpreter {

@@ -1,0 +1,38 @@
+/**
+ * The control block shared by the pool (main thread) and its workers: one slot of SLOT_INTS int32 per worker in a
+ * SharedArrayBuffer. The main thread writes a job's arguments, then bumps SEQ and notifies; the worker runs the job,
+ * writes STATUS, stores SEQ's value into DONE and notifies. No messages pass per job, only Atomics.
+ */
+export const SLOT_INTS = 16;
+
+export const Ctl = {
+  /** Job counter, bumped by the main thread for each job. */
+  SEQ: 0,
+  /** The last SEQ the worker finished. */
+  DONE: 1,
+  /** What to run (JobKind). */
+  KIND: 2,
+  /** 0 ok, 1 the kernel threw (trap). */
+  STATUS: 3,
+  /** Arguments from here on. */
+  ARG0: 4,
+} as const;
+
+export const JobKind = {
+  STOP: 0,
+  /** Rows [ARG0+2, ARG0+3) of a prepared binary convolution: ARG0 variant index, ARG0+1 descriptor, ARG0+4 scratch. */
+  BCONV_ROWS: 1,
+} as const;
+
+/** The message a worker gets once, at start. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  isa: 'wasmsimd' | 'scalar';
+  build: 'simd' | 'scalar' | 'simd-shared' | 'scalar-shared';
+  control: SharedArrayBuffer;
+  slot: number;
+}
+
+/** What a worker answers to its init message. */
+export type WorkerReply = { ready: true } | { ready: false; error: string };

@@ -1,0 +1,76 @@
+/**
+ * A pool worker (Node worker_threads or a browser module Worker): instantiates the kernels on the main thread's
+ * shared WebAssembly.Memory, answers `ready`, then serves jobs from its control slot until told to stop.
+ * It blocks in Atomics.wait between jobs, which workers may do in every runtime.
+ */
+import { WasmKernels, type Bconv2dPlan } from './wasm.js';
+import { BGEMM_VARIANTS } from './variants.js';
+import { Ctl, JobKind, SLOT_INTS, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+
+interface Port {
+  post(msg: WorkerReply): void;
+  once(handler: (msg: WorkerInit) => void): void;
+}
+
+async function parentPort(): Promise<Port> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (proc?.versions?.node) {
+    const specifier = 'node:worker_threads';
+    const wt = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+    const port = wt.parentPort;
+    if (!port) throw new Error('lce-js worker.ts must run as a worker thread');
+    return { post: (m) => port.postMessage(m), once: (h) => port.once('message', h) };
+  }
+  const scope = globalThis as unknown as {
+    postMessage(m: unknown): void;
+    addEventListener(t: 'message', h: (e: MessageEvent<WorkerInit>) => void, o: { once: boolean }): void;
+  };
+  return { post: (m) => scope.postMessage(m), once: (h) => scope.addEventListener('message', (e) => h(e.data), { once: true }) };
+}
+
+function serve(kernels: WasmKernels, ctl: Int32Array, base: number): void {
+  // One mutable plan reused for every job: the fields a row range needs come from the control slot.
+  const plan: { -readonly [K in keyof Bconv2dPlan]: Bconv2dPlan[K] } = {
+    variant: BGEMM_VARIANTS[0]!, rows: 0, desc: 0, scratch: 0, scratchBytes: 0, threads: 1,
+  };
+  let last = Atomics.load(ctl, base + Ctl.SEQ);
+  for (;;) {
+    Atomics.wait(ctl, base + Ctl.SEQ, last);
+    const seq = Atomics.load(ctl, base + Ctl.SEQ);
+    if (seq === last) continue;
+    last = seq;
+    const kind = Atomics.load(ctl, base + Ctl.KIND);
+    if (kind === JobKind.STOP) {
+      Atomics.store(ctl, base + Ctl.DONE, seq);
+      Atomics.notify(ctl, base + Ctl.DONE);
+      return;
+    }
+    let status = 0;
+    try {
+      if (kind === JobKind.BCONV_ROWS) {
+        const a = base + Ctl.ARG0;
+        plan.variant = BGEMM_VARIANTS[ctl[a]!]!;
+        plan.desc = ctl[a + 1]!;
+        plan.scratch = ctl[a + 4]!;
+        kernels.runBconv2dRows(plan, ctl[a + 2]!, ctl[a + 3]!, 0);
+      } else {
+        status = 1;
+      }
+    } catch {
+      status = 1;
+    }
+    Atomics.store(ctl, base + Ctl.STATUS, status);
+    Atomics.store(ctl, base + Ctl.DONE, seq);
+    Atomics.notify(ctl, base + Ctl.DONE);
+  }
+}
+
+const port = await parentPort();
+port.once((init) => {
+  WasmKernels.instantiateOn(init.module, init.memory, init.isa, init.build).then((kernels) => {
+    port.post({ ready: true });
+    serve(kernels, new Int32Array(init.control), init.slot * SLOT_INTS);
+  }, (e: unknown) => {
+    port.post({ ready: false, error: e instanceof Error ? e.message : String(e) });
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * LceBconv2d on the wasm kernels. Parse and validation are the reference op's (its prepare also builds the
+ * geometry and folds the output transform); this prepare then packs the weights into wasm memory and writes the
+ * kernel descriptor, and eval runs the GEMM on the tensors' byte offsets, split by output rows over the pool.
+ * What the kernel cannot take (non-constant weights or transform, same-zero padding with int8/bitpacked output,
+ * tensors outside the arena) runs the reference eval on the reference state, so every model still runs.
+ */
+import { lceBconv2d, type LceBconv2dOptions, type LceBconv2dState } from '../lce-bconv2d.js';
+import { defineOp, type OpKernel } from '../kernel.js';
+import type { Bconv2dPlan, OutKindName } from '../../backend/wasm.js';
+import type { WasmBackend } from '../../runtime/backend.js';
+
+export interface FastBconv2dState {
+  readonly ref: LceBconv2dState;
+  /** null: this op runs the reference kernel. */
+  readonly plan: Bconv2dPlan | null;
+  /** Enough work to split across the pool's threads. */
+  readonly split: boolean;
+  /** Offsets last written into the descriptor (set on the first eval, once the arena exists). */
+  boundInput: number;
+  boundOutput: number;
+}
+
+/** Binary multiply-accumulates below which one thread is faster than waking the others (≈ 20 µs of work). */
+export const SPLIT_MIN_MACS = 1 << 22;
+
+const OUT_KIND: Record<LceBconv2dState['outputKind'], OutKindName> = { float32: 'f32', int8: 'i8', int32: 'bits' };
+
+export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions, FastBconv2dState> {
+  const k = backend.kernels;
+  return defineOp<LceBconv2dOptions, FastBconv2dState>({
+    type: lceBconv2d.type,
+    parse: (op, code) => lceBconv2d.parse(op, code),
+    prepare(ctx) {
+      const ref = lceBconv2d.prepare(ctx);
+      const g = ref.geometry;
+      const filter = ctx.inputs[1]!.constant;
+      const thresholds = ctx.inputs[4]?.constant;
+      const usable = filter instanceof Int32Array && !ref.foldAtEval
+        && (g.padMode !== 'same-zero' || ref.outputKind === 'float32')
+        && (ref.outputKind !== 'int32' || thresholds instanceof Int32Array);
+      if (!usable) return { ref, plan: null, split: false, boundInput: -1, boundOutput: -1 };
+      const plan = k.prepareBconv2d({
+        geometry: g, filter, output: OUT_KIND[ref.outputKind], threads: backend.threads,
+        ...(ref.outputKind === 'int32' ? { thresholds: thresholds as Int32Array } : { transform: ref.transform! }),
+      });
+      const macs = plan.rows * g.filterHeight * g.filterWidth * g.channelsPerGroup * g.channelsOut;
+      const split = backend.threads > 1 && macs >= SPLIT_MIN_MACS && plan.rows >= 2 * backend.threads * plan.variant.mr;
+      if (split) backend.requestThreads();
+      return { ref, plan, split, boundInput: -1, boundOutput: -1 };
+    },
+    eval(state, inputs, outputs) {
+      const plan = state.plan;
+      if (plan) {
+        const input = backend.offsetOf(inputs[0]!);
+        const output = backend.offsetOf(outputs[0]!);
+        if (input >= 0 && output >= 0) {
+          if (input !== state.boundInput || output !== state.boundOutput) {
+            k.setBconv2dIo(plan, input, output);
+            state.boundInput = input;
+            state.boundOutput = output;
+          }
+          const pool = backend.pool;
+          if (state.split && pool) pool.runBconv2d(k, plan);
+          else k.runBconv2dRows(plan);
+          return;
+        }
+      }
+      lceBconv2d.eval(state.ref, inputs, outputs);
+    },
+  });
+}
