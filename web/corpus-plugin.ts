@@ -4,7 +4,7 @@
  * The catalog is read from test/fixtures/manifest.json on every request, so models generated while the dev
  * server runs appear on reload; cases that are listed but whose files are missing are left out.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 import { parseNpy } from '../src/format/npy.js';
@@ -87,7 +87,7 @@ export function readCorpus(fixturesDir: string): { catalog: Catalog; assets: Map
         id, label: c.case, kind: 'image', description: c.description, url: `models/${id}.tflite`,
         bytes: readFileSync(tflite).byteLength, input: c.inputs[0]!, classes: c.outputs[0]!.shape.at(-1) ?? 0,
         preprocessing: `centre square crop resized to ${size}×${size}; RGB/255 minus ImageNet mean, divided by its ` +
-          'std (Larq Zoo preprocessing). Random weights: the classes mean nothing.',
+          'std (Larq Zoo preprocessing); random weights, so the classes mean nothing',
       };
       if (inputs.length > 0) {
         assets.set(`${id}-inputs.f32`, {
@@ -145,6 +145,29 @@ export function corpusPlugin(fixturesDir: string): Plugin {
       const { catalog, assets } = readCorpus(fixturesDir);
       this.emitFile({ type: 'asset', fileName: 'models/catalog.json', source: JSON.stringify(catalog) });
       for (const a of assets.values()) this.emitFile({ type: 'asset', fileName: `models/${a.name}`, source: a.bytes() });
+    },
+  };
+}
+
+/**
+ * The wasm kernel builds (build/kernels-*.wasm, made by `npm run build:wasm`) under build/ of the site: served by
+ * the dev and preview servers, emitted by `vite build`. The page hands that folder to the runtime's fetch loader.
+ */
+export function kernelsPlugin(buildDir: string): Plugin {
+  const builds = () => (existsSync(buildDir) ? readdirSync(buildDir).filter((f) => /^kernels-[\w-]+\.wasm$/.test(f)) : []);
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const m = /\/build\/(kernels-[\w-]+\.wasm)$/.exec((req.url ?? '').split('?')[0]!);
+    if (!m || !builds().includes(m[1]!)) return next();
+    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    res.setHeader('Content-Type', 'application/wasm');
+    res.end(readFileSync(join(buildDir, m[1]!)));
+  };
+  return {
+    name: 'lce-kernels',
+    configureServer(server) { server.middlewares.use(middleware); },
+    configurePreviewServer(server) { server.middlewares.use(middleware); },
+    generateBundle() {
+      for (const f of builds()) this.emitFile({ type: 'asset', fileName: `build/${f}`, source: readFileSync(join(buildDir, f)) });
     },
   };
 }

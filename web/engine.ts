@@ -4,6 +4,7 @@
  */
 import { InferenceSession, Tensor, type OpProfile, type TensorMetadata } from '../src/index.js';
 import { hasSharedMemory, hasWasmSimd } from '../src/backend/features.js';
+import { fetchKernelLoader } from '../src/backend/wasm.js';
 
 export interface Ranked { index: number; score: number }
 
@@ -18,7 +19,7 @@ export interface Prediction {
   profile: OpProfile[];
 }
 
-/** Which kernels run, and what the browser would allow a faster backend to use. */
+/** Which kernels run, and what the browser allows them. */
 export interface BackendInfo {
   kernels: string;
   wasmSimd: boolean;
@@ -27,15 +28,17 @@ export interface BackendInfo {
   threads: number;
 }
 
-export function backendInfo(): BackendInfo {
-  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+export function backendInfo(session: InferenceSession | null): BackendInfo {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  const simd = hasWasmSimd();
+  const kernels = session === null ? 'none loaded'
+    : session.backend === 'wasm' ? `wasm (${simd ? 'SIMD128' : 'scalar'} build)` : 'reference (plain TypeScript)';
   return {
-    // InferenceSession.create without a registry uses the plain-TypeScript reference kernels.
-    kernels: 'reference (plain TypeScript)',
-    wasmSimd: hasWasmSimd(),
+    kernels,
+    wasmSimd: simd,
     sharedMemory: hasSharedMemory(),
     crossOriginIsolated: g.crossOriginIsolated === true,
-    threads: 1,
+    threads: session?.threads ?? 1,
   };
 }
 
@@ -81,9 +84,16 @@ export class ModelRunner {
     this.output = session.outputMetadata[0]!;
   }
 
-  static async load(source: Uint8Array | string, name: string): Promise<ModelRunner> {
-    const session = await InferenceSession.create(source, { modelName: name });
+  /**
+   * `kernels`: where the wasm kernel builds are served (the page passes its own build/ folder); without it the
+   * runtime's default loader is used (the package's build/ folder in Node).
+   */
+  static async load(source: Uint8Array | string, name: string, kernels?: URL): Promise<ModelRunner> {
+    const session = await InferenceSession.create(source, {
+      modelName: name, ...(kernels ? { kernelLoader: fetchKernelLoader(kernels) } : {}),
+    });
     if (session.inputMetadata.length !== 1 || session.inputMetadata[0]!.type !== 'float32') {
+      await session.release();
       throw new Error(`${name}: the page runs models with one float32 input`);
     }
     return new ModelRunner(session);

@@ -30,6 +30,8 @@ export interface PageHook {
   /** The input of the last prediction (e.g. what a drawing on the pad became). */
   lastInput(): number[];
   last(): PageResult | null;
+  /** Predictions shown so far (to wait for one started by a UI event). */
+  runs(): number;
   /** Resolves after the prediction that is running (if any) has been shown. */
   idle(): Promise<void>;
 }
@@ -57,6 +59,7 @@ let sampleIndex = -1;
 let latencies: number[] = [];
 let lastInput: Float32Array = new Float32Array(0);
 let lastResult: PageResult | null = null;
+let runCount = 0;
 /** Predictions run one after another; this is the tail of that chain. */
 let busy: Promise<unknown> = Promise.resolve();
 
@@ -66,10 +69,11 @@ function setStatus(text: string, error = false): void {
 }
 
 function showBackend(): void {
-  const b = backendInfo();
+  const b = backendInfo(current?.runner.session ?? null);
   const yes = (v: boolean) => (v ? 'yes' : 'no');
   $('backend').innerHTML =
-    `Backend: <b id="backend-kernels">${b.kernels}</b>, ${b.threads} thread · wasm SIMD: ${yes(b.wasmSimd)} · ` +
+    `Backend: <b id="backend-kernels">${b.kernels}</b>, <span id="threads">${b.threads}</span> ` +
+    `thread${b.threads === 1 ? '' : 's'} · wasm SIMD: ${yes(b.wasmSimd)} · ` +
     `cross-origin isolated: <b id="isolated">${yes(b.crossOriginIsolated)}</b> · SharedArrayBuffer: ${yes(b.sharedMemory)}`;
 }
 
@@ -160,6 +164,7 @@ async function run(input: Float32Array, truth: number | null, onPad: boolean): P
       model: model.id, top: p.top, scores: p.scores, ms: p.ms,
       profile: p.profile.map((o) => ({ index: o.index, type: o.type, ms: o.ms })),
     };
+    runCount++;
     return lastResult;
   });
   busy = job.catch((e: unknown) => setStatus(`error: ${e instanceof Error ? e.message : String(e)}`, true));
@@ -183,9 +188,10 @@ async function select(id: string): Promise<void> {
   const job = busy.then(async () => {
     setStatus(`loading ${model.label} (${(model.bytes / 1024).toFixed(0)} KiB)…`);
     const t0 = performance.now();
-    const runner = await ModelRunner.load(model.url, model.label);
+    const runner = await ModelRunner.load(model.url, model.label, new URL('build/', document.baseURI));
     if (current) await current.runner.release();
     current = { model, runner };
+    showBackend();
     latencies = [];
     sampleIndex = -1;
     lastResult = null;
@@ -328,5 +334,6 @@ window.lcePage = {
   predict: (input) => run(Float32Array.from(input), null, true),
   lastInput: () => Array.from(lastInput),
   last: () => lastResult,
+  runs: () => runCount,
   idle: () => busy.then(() => undefined),
 };

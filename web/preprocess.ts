@@ -32,11 +32,15 @@ export function inkFromRgba(img: Rgba, invert: boolean): Float32Array {
   return ink;
 }
 
-/** True when the image's border is mostly bright: the ink is then the dark part. */
+/**
+ * True when the image's border is mostly bright: the ink is then the dark part. Transparent pixels (the margins
+ * around an image fitted into the pad) do not count.
+ */
 export function hasLightBackground(img: Rgba): boolean {
   let sum = 0, count = 0;
   const add = (x: number, y: number) => {
     const o = (y * img.width + x) * 4;
+    if (img.data[o + 3]! < 128) return;
     sum += (0.299 * img.data[o]! + 0.587 * img.data[o + 1]! + 0.114 * img.data[o + 2]!) / 255;
     count++;
   };

@@ -55,6 +55,10 @@ test('ink from RGBA: white-on-black as is, dark-on-light inverted, transparent i
   const paper = { width: 3, height: 3, data: new Uint8ClampedArray(36).fill(250) };
   assert.equal(hasLightBackground(paper), true);
   assert.equal(hasLightBackground({ width: 3, height: 3, data: new Uint8ClampedArray(36) }), false);
+  // Transparent margins (an image fitted into the pad) are ignored: paper inside them is still paper.
+  const fitted = new Uint8ClampedArray(36).fill(250);
+  for (const x of [0, 2]) for (let y = 0; y < 3; y++) fitted.fill(0, (y * 3 + x) * 4, (y * 3 + x) * 4 + 4);
+  assert.equal(hasLightBackground({ width: 3, height: 3, data: fitted }), true);
 });
 
 test('ImageNet preprocessing round-trips and centre crops are square', () => {

@@ -31,7 +31,8 @@ const noChromium = !existsSync(CHROMIUM) &&
   `no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium); the browser page test is skipped`;
 if (noChromium) console.log(`# ${noChromium}`);
 
-const corpus = readCorpus(FIXTURES_DIR);
+// The same corpus the page is built from (vite.config.ts reads LCE_FIXTURES too).
+const corpus = readCorpus(process.env.LCE_FIXTURES ?? FIXTURES_DIR);
 const mnist = corpus.catalog.models.find((m) => m.kind === 'digits');
 const quicknet = corpus.catalog.models.find((m) => m.kind === 'image');
 
@@ -103,6 +104,7 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
     page = browser.pages()[0] ?? await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) pageErrors.push(`HTTP ${r.status()} for ${r.url()}`); });
     const { port } = server.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.evaluate(() => window.lcePage.ready);
@@ -125,12 +127,14 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
       isolated: crossOriginIsolated,
       kernels: document.getElementById('backend-kernels')?.textContent ?? '',
       isolatedText: document.getElementById('isolated')?.textContent ?? '',
+      threads: document.getElementById('threads')?.textContent ?? '',
       models: window.lcePage.models(),
       options: [...document.querySelectorAll('#model option')].map((o) => (o as HTMLOptionElement).value),
     }));
     assert.equal(shown.isolated, true, 'COOP/COEP should make the page cross-origin isolated');
     assert.equal(shown.isolatedText, 'yes');
     assert.match(shown.kernels, /reference|wasm/);
+    console.log(`# page backend: ${shown.kernels}, ${shown.threads} thread(s)`);
     assert.deepEqual(shown.models, corpus.catalog.models.map((m) => m.id));
     assert.deepEqual(shown.options, shown.models);
     assert.deepEqual(pageErrors, []);
@@ -154,6 +158,7 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
       browserMs.push(got.ms);
       nodeMs.push(want.ms);
     }
+    const nodeBackend = node.session.backend;
     await node.release();
     assert.ok(worst <= 1e-6, `page and Node probabilities differ by ${worst}`);
     // The shown top-1 is the page's own result, not just the hook's.
@@ -161,7 +166,8 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
     assert.equal(Number(shownTop), (await page.evaluate(() => window.lcePage.last()))!.top[0]!.index);
     assert.ok(correct >= DIGITS - 2, `only ${correct}/${DIGITS} test digits classified right`);
     console.log(`# MNIST in Chromium: ${digits.length} digits, ${correct} right, identical to Node (max |Δp| ${worst.toExponential(1)}); ` +
-      `latency median ${median(browserMs).toFixed(2)} ms in the browser vs ${median(nodeMs).toFixed(2)} ms in Node`);
+      `latency median ${median(browserMs).toFixed(2)} ms in the browser vs ${median(nodeMs).toFixed(2)} ms in Node ` +
+      `(${nodeBackend} backend)`);
     assert.deepEqual(pageErrors, []);
   });
 
@@ -209,6 +215,39 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
     const bars = await page.locator('#chart-ops .bar').count();
     assert.equal(bars, got.profile.length, 'one bar per op in the chart');
     assert.ok(await page.locator('#chart-types .bar').count() >= 3);
+  });
+
+  test('MNIST: a photo-like image file (dark ink on white) is inverted, framed and read like Node reads it', { skip: !mnist && 'the corpus has no mnist case yet' }, async () => {
+    const model = mnist!;
+    await page.evaluate((id) => window.lcePage.select(id), model.id);
+    // A 300×400 "7" in dark grey on off-white, made by the browser as a PNG, given to the file chooser.
+    const png = await page.evaluate(async () => {
+      const c = new OffscreenCanvas(300, 400);
+      const ctx = c.getContext('2d')!;
+      ctx.fillStyle = '#f4f1ea';
+      ctx.fillRect(0, 0, 300, 400);
+      ctx.strokeStyle = '#222';
+      ctx.lineWidth = 30;
+      ctx.lineCap = 'round';
+      ctx.beginPath();
+      ctx.moveTo(60, 80); ctx.lineTo(240, 80); ctx.lineTo(110, 330);
+      ctx.stroke();
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      return Array.from(bytes);
+    });
+    const before = await page.evaluate(() => window.lcePage.runs());
+    await page.locator('#file').setInputFiles({ name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.waitForFunction((n) => window.lcePage.runs() > n, before, { timeout: 10_000 });
+    const got = (await page.evaluate(() => window.lcePage.last()))!;
+    const input = Float32Array.from(await page.evaluate(() => window.lcePage.lastInput()));
+    const background = input.filter((v) => v === -1).length;
+    assert.ok(background > 784 / 2, `the paper became background (${background} of 784 pixels at −1)`);
+    const node = await nodeRunner(model);
+    const want = await node.predict(input, 5);
+    await node.release();
+    assert.deepEqual(indices(got.top), indices(want.top));
+    assert.equal(got.top[0]!.index, 7, `the image of a 7 was read as ${got.top[0]!.index}`);
+    assert.deepEqual(pageErrors, []);
   });
 
   test('QuickNet: a corpus input gives the same top-5 as Node', { skip: !quicknet && 'the corpus has no QuickNet case with lce.tflite yet' }, async () => {
