@@ -262,7 +262,8 @@ describe('browser page in headless Chromium', { skip: noChromium }, () => {
     assert.deepEqual(indices(got.top), indices(want.top));
     const worst = maxAbsDiff(got.scores, want.scores);
     assert.ok(worst <= 1e-5, `page and Node scores differ by ${worst}`);
+    const backend = await page.evaluate(() => document.getElementById('backend')?.textContent ?? '');
     console.log(`# ${model.label} in Chromium: ${got.ms.toFixed(0)} ms (Node ${want.ms.toFixed(0)} ms), ` +
-      `${got.profile.length} ops, same top-5 as Node`);
+      `${got.profile.length} ops, same top-5 as Node; ${backend}`);
   });
 });
