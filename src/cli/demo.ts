@@ -12,6 +12,7 @@ import { convertKeras } from '../converter/convert.js';
 import { InferenceSession } from '../runtime/session.js';
 import { Tensor } from '../runtime/tensor.js';
 import { bar } from './bench.js';
+import { formatLintReport, lintKerasFile } from '../analyze/index.js';
 
 interface MnistEntry {
   group: string;
@@ -83,5 +84,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     `predictions identical to the real LCE: ${pct(sameAsLce)} %\n` +
     `   latency per image: median ${sorted[Math.floor(count / 2)]!.toFixed(3)} ms, mean ${(latencies.reduce((a, b) => a + b, 0) / count).toFixed(3)} ms\n`,
   );
+  process.stdout.write(`\n3. design-guide report (lce lint ${h5})\n`);
+  process.stdout.write(formatLintReport(await lintKerasFile(h5)).replace(/^/gm, '   ') + '\n');
   return correct === kerasCorrect ? 0 : 1;
 }
