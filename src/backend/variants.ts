@@ -72,3 +72,55 @@ export function bgemmVariant(name: string): BgemmVariant {
   if (!v) throw new Error(`unknown binary GEMM variant ${name}`);
   return v;
 }
+
+// ---- float kernels ------------------------------------------------------------------------------------------
+
+export interface F32GemmVariant {
+  /** Export of the standalone float GEMM tile loop, e.g. f32_gemm_4x8__wasmsimd. */
+  readonly name: string;
+  /** Export of the CONV_2D / FULLY_CONNECTED row-range driver built on this tile. */
+  readonly conv: string;
+  readonly isa: Isa;
+  /** Output rows per tile. */
+  readonly mr: number;
+  /** Output channels per tile; packed weights and bias are padded to a multiple of it. */
+  readonly nr: number;
+}
+
+function f32gemm(isa: Isa, mr: number, nr: number): F32GemmVariant {
+  const shape = `${mr}x${nr}__${isa}`;
+  return { name: `f32_gemm_${shape}`, conv: `f32_conv2d_${shape}`, isa, mr, nr };
+}
+
+/** Must match F32_SIMD_TILES / F32_SCALAR_TILES in src/kernels/f32_gemm_gen.mjs (a test checks the exports). */
+export const F32_GEMM_VARIANTS: readonly F32GemmVariant[] = [
+  f32gemm('wasmsimd', 1, 8), f32gemm('wasmsimd', 2, 8), f32gemm('wasmsimd', 4, 8), f32gemm('wasmsimd', 5, 8),
+  f32gemm('wasmsimd', 6, 8), f32gemm('wasmsimd', 2, 16), f32gemm('wasmsimd', 3, 16),
+  f32gemm('scalar', 1, 4), f32gemm('scalar', 2, 4), f32gemm('scalar', 4, 2), f32gemm('scalar', 4, 4),
+];
+
+/** Chosen by `npm run bench:kernels` (float rows) on the development machine; see the comment in bench/kernels.ts. */
+export const PREFERRED_F32_GEMM: Readonly<Record<Isa, string>> = {
+  wasmsimd: 'f32_gemm_4x8__wasmsimd',
+  scalar: 'f32_gemm_2x4__scalar',
+};
+
+export function f32GemmVariant(name: string): F32GemmVariant {
+  const v = F32_GEMM_VARIANTS.find((x) => x.name === name);
+  if (!v) throw new Error(`unknown float GEMM variant ${name}`);
+  return v;
+}
+
+function simdAndScalar(base: string): readonly SimpleVariant[] {
+  return [{ name: `${base}__wasmsimd`, isa: 'wasmsimd' }, { name: `${base}__scalar`, isa: 'scalar' }];
+}
+/** DEPTHWISE_CONV_2D (descriptor, pixel range). */
+export const F32_DWCONV_VARIANTS = simdAndScalar('f32_dwconv2d');
+/** MAX_POOL_2D / AVERAGE_POOL_2D (descriptor, pixel range). */
+export const F32_MAXPOOL_VARIANTS = simdAndScalar('f32_maxpool2d');
+export const F32_AVGPOOL_VARIANTS = simdAndScalar('f32_avgpool2d');
+/** ADD / MUL (same shape or one row broadcast; row range). */
+export const F32_ADD_VARIANTS = simdAndScalar('f32_add');
+export const F32_MUL_VARIANTS = simdAndScalar('f32_mul');
+/** MEAN over H,W (batch range). */
+export const F32_MEAN_HW_VARIANTS = simdAndScalar('f32_mean_hw');

@@ -12,6 +12,11 @@ import { hasWasmSimd } from './features.js';
 import {
   type BgemmVariant, type Isa, BGEMM_VARIANTS, PREFERRED_BGEMM, bgemmVariant,
 } from './variants.js';
+import { type F32GemmVariant, PREFERRED_F32_GEMM, f32GemmVariant } from './variants.js';
+import type { Conv2DGeometry } from '../reference/conv2d.js';
+import type { DepthwiseConv2DGeometry } from '../reference/depthwise-conv2d.js';
+import type { FullyConnectedGeometry } from '../reference/fully-connected.js';
+import type { Pool2DGeometry } from '../reference/pool2d.js';
 
 export type KernelBuild = 'simd' | 'scalar' | 'simd-shared' | 'scalar-shared';
 
@@ -161,6 +166,11 @@ export class WasmKernels {
 
   has(name: string): boolean {
     return typeof this.fn[name] === 'function';
+  }
+
+  /** Call an export by name (the float-kernel wrappers at the end of this file go through it). */
+  invoke(name: string, ...args: number[]): number | void {
+    return this.call(name, ...args);
   }
 
   private call(name: string, ...args: number[]): number | void {
@@ -332,3 +342,284 @@ export function sameZeroCorrection(g: Bconv2dGeometry, filter: Int32Array, folde
 }
 
 export { BGEMM_VARIANTS };
+
+// ================================================================================================================
+// Float kernels: CONV_2D / FULLY_CONNECTED (packed, register-blocked GEMM), DEPTHWISE_CONV_2D, MAX/AVERAGE_POOL_2D,
+// ADD / MUL, MEAN over H,W. Same conventions as the binary section: prepare packs weights and writes a descriptor
+// into wasm memory, eval runs a row range [m0, m1) (a row = one output pixel) with per-thread scratch.
+// ================================================================================================================
+
+/** Float descriptor fields (i32 index); mirrors src/kernels/f32_desc.ts. CLAMP_LO/HI hold f32 bits. */
+const F = {
+  INPUT: 0, BATCH: 1, IN_H: 2, IN_W: 3, IN_C: 4, OUT_H: 5, OUT_W: 6, FH: 7, FW: 8, SH: 9, SW: 10, DH: 11, DW: 12,
+  PAD_TOP: 13, PAD_LEFT: 14, K: 15, CH_OUT: 16, N_PADDED: 17, WEIGHTS: 18, BIAS: 19, OUT: 20, CLAMP_LO: 21,
+  CLAMP_HI: 22, BLOCK_ROWS: 23, DIRECT: 24, DEPTH_MULT: 25,
+} as const;
+const F_DESC_WORDS = 32;
+/** Target size of one float im2col block (per thread), in bytes. */
+const F32_BLOCK_BYTES = 32 * 1024;
+
+/** Packs an [n][k] row-major matrix (OHWI filter, FC weights) into panels of nr rows, each [k][nr], zero-padded. */
+export function packF32GemmWeights(w: Float32Array, n: number, k: number, nr: number): { panels: Float32Array; nPadded: number } {
+  const nPadded = align(n, nr);
+  const panels = new Float32Array(nPadded * k);
+  for (let o = 0; o < n; o++) {
+    const panel = Math.floor(o / nr) * nr * k;
+    const lane = o % nr;
+    for (let i = 0; i < k; i++) panels[panel + i * nr + lane] = w[o * k + i]!;
+  }
+  return { panels, nPadded };
+}
+
+/** A prepared float CONV_2D / FULLY_CONNECTED: descriptor, packed weights and per-thread im2col scratch. */
+export interface F32GemmPlan {
+  readonly variant: F32GemmVariant;
+  /** Output rows = batch · outH · outW (FULLY_CONNECTED: batches); threads split [0, rows). */
+  readonly rows: number;
+  readonly desc: Ptr;
+  readonly scratchBytes: number;
+  /** Scratch for thread t starts at scratch + t·scratchBytes (0 bytes in direct mode). */
+  readonly scratch: Ptr;
+  readonly threads: number;
+}
+
+interface F32Common {
+  /** Fused activation clamp (±Infinity for none). */
+  actMin: number;
+  actMax: number;
+  /** Where input and output live (or set per eval with setF32Io). */
+  input?: Ptr;
+  out?: Ptr;
+}
+
+export interface F32Conv2dSetup extends F32Common {
+  geometry: Conv2DGeometry;
+  /** OHWI filter [outC][fh][fw][inC]. */
+  filter: Float32Array;
+  bias: Float32Array | null;
+  /** Scratch copies for this many threads (default 1). */
+  threads?: number;
+  /** Override the build's preferred GEMM variant (tests, benchmarks). */
+  variant?: string;
+}
+
+export interface F32FullyConnectedSetup extends F32Common {
+  geometry: FullyConnectedGeometry;
+  /** [outDepth][inDepth]. */
+  weights: Float32Array;
+  bias: Float32Array | null;
+  threads?: number;
+  variant?: string;
+}
+
+function f32Desc(): { d: Int32Array; f: Float32Array } {
+  const d = new Int32Array(F_DESC_WORDS);
+  return { d, f: new Float32Array(d.buffer) };
+}
+
+function requirePositive(op: string, fields: Record<string, number>): void {
+  for (const [name, v] of Object.entries(fields)) {
+    if (!Number.isInteger(v) || v < 1) throw new OpPrepareError(`${op}: ${name} must be a positive integer, got ${v}`);
+  }
+}
+
+function putBias(w: WasmKernels, bias: Float32Array | null, n: number, padded: number, op: string): Ptr {
+  const b = new Float32Array(padded);
+  if (bias) {
+    if (bias.length < n) throw new OpPrepareError(`${op}: bias has ${bias.length} values; expected ${n}`);
+    b.set(bias.subarray(0, n));
+  }
+  return w.put(b);
+}
+
+function prepareF32Gemm(w: WasmKernels, op: string, d: Int32Array, f: Float32Array, weights: Float32Array,
+  bias: Float32Array | null, s: F32Common & { threads?: number; variant?: string }): F32GemmPlan {
+  const variant = f32GemmVariant(s.variant ?? PREFERRED_F32_GEMM[w.isa]);
+  if (!w.has(variant.conv)) throw new OpPrepareError(`${variant.conv} is not in the ${w.build} build`);
+  const n = d[F.CH_OUT]!, k = d[F.K]!;
+  if (weights.length < n * k) throw new OpPrepareError(`${op}: weights have ${weights.length} values; expected ${n * k}`);
+  const packed = packF32GemmWeights(weights, n, k, variant.nr);
+  d[F.N_PADDED] = packed.nPadded;
+  d[F.WEIGHTS] = w.put(packed.panels);
+  d[F.BIAS] = putBias(w, bias, n, packed.nPadded, op);
+  f[F.CLAMP_LO] = s.actMin;
+  f[F.CLAMP_HI] = s.actMax;
+  const kBytes = k * 4;
+  d[F.BLOCK_ROWS] = Math.max(variant.mr, Math.floor(F32_BLOCK_BYTES / kBytes / variant.mr) * variant.mr);
+  const threads = s.threads ?? 1;
+  const scratchBytes = d[F.DIRECT] ? 0 : align(d[F.BLOCK_ROWS]! * kBytes, ALIGN);
+  const scratch = w.alloc(scratchBytes * threads);
+  const desc = w.put(d);
+  const plan: F32GemmPlan = { variant, rows: d[F.BATCH]! * d[F.OUT_H]! * d[F.OUT_W]!, desc, scratch, scratchBytes, threads };
+  if (s.input !== undefined && s.out !== undefined) setF32Io(w, plan, s.input, s.out);
+  return plan;
+}
+
+/** Prepare time for float CONV_2D (one group): pack the filter for the chosen tile, write the descriptor, reserve scratch. */
+export function prepareF32Conv2d(w: WasmKernels, s: F32Conv2dSetup): F32GemmPlan {
+  const g = s.geometry;
+  requirePositive('CONV_2D', {
+    batch: g.batch, inH: g.inH, inW: g.inW, inC: g.inC, outH: g.outH, outW: g.outW, outC: g.outC,
+    filterH: g.filterH, filterW: g.filterW, strideH: g.strideH, strideW: g.strideW, dilationH: g.dilationH, dilationW: g.dilationW,
+  });
+  if (g.filterC !== g.inC) {
+    throw new OpPrepareError(`CONV_2D: grouped convolution (filter depth ${g.filterC}, input depth ${g.inC}) has no fast float kernel`);
+  }
+  const { d, f } = f32Desc();
+  d[F.BATCH] = g.batch; d[F.IN_H] = g.inH; d[F.IN_W] = g.inW; d[F.IN_C] = g.inC;
+  d[F.OUT_H] = g.outH; d[F.OUT_W] = g.outW; d[F.FH] = g.filterH; d[F.FW] = g.filterW;
+  d[F.SH] = g.strideH; d[F.SW] = g.strideW; d[F.DH] = g.dilationH; d[F.DW] = g.dilationW;
+  d[F.PAD_TOP] = g.padTop; d[F.PAD_LEFT] = g.padLeft;
+  d[F.K] = g.filterH * g.filterW * g.inC; d[F.CH_OUT] = g.outC;
+  d[F.DIRECT] = g.filterH === 1 && g.filterW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0
+    && g.padLeft === 0 && g.inH === g.outH && g.inW === g.outW ? 1 : 0;
+  return prepareF32Gemm(w, 'CONV_2D', d, f, s.filter, s.bias, s);
+}
+
+/** Prepare time for float FULLY_CONNECTED: a direct 1x1 GEMM over `batches` rows of inDepth floats. */
+export function prepareF32FullyConnected(w: WasmKernels, s: F32FullyConnectedSetup): F32GemmPlan {
+  const g = s.geometry;
+  requirePositive('FULLY_CONNECTED', { batches: g.batches, inDepth: g.inDepth, outDepth: g.outDepth });
+  const { d, f } = f32Desc();
+  d[F.BATCH] = 1; d[F.IN_H] = g.batches; d[F.IN_W] = 1; d[F.IN_C] = g.inDepth;
+  d[F.OUT_H] = g.batches; d[F.OUT_W] = 1; d[F.FH] = 1; d[F.FW] = 1;
+  d[F.SH] = 1; d[F.SW] = 1; d[F.DH] = 1; d[F.DW] = 1;
+  d[F.K] = g.inDepth; d[F.CH_OUT] = g.outDepth; d[F.DIRECT] = 1;
+  return prepareF32Gemm(w, 'FULLY_CONNECTED', d, f, s.weights, s.bias, s);
+}
+
+/** Point a prepared float kernel (GEMM, depthwise, pool) at its input and output (arena offsets). */
+export function setF32Io(w: WasmKernels, plan: { readonly desc: Ptr }, input: Ptr, out: Ptr): void {
+  const d = w.i32(plan.desc, F_DESC_WORDS);
+  d[F.INPUT] = input;
+  d[F.OUT] = out;
+}
+
+/** Run output rows [m0, m1) of a prepared float CONV_2D / FULLY_CONNECTED using thread `thread`'s scratch. */
+export function runF32GemmRows(w: WasmKernels, plan: F32GemmPlan, m0 = 0, m1 = plan.rows, thread = 0): void {
+  w.invoke(plan.variant.conv, plan.desc, m0, m1, plan.scratch + thread * plan.scratchBytes);
+}
+
+/** The GEMM tile loop alone (benchmarks): `rows` A rows of K floats at `a`, output rows from mBase. */
+export function runF32Gemm(w: WasmKernels, plan: F32GemmPlan, a: Ptr, rows: number, mBase = 0): void {
+  w.invoke(plan.variant.name, plan.desc, a, rows, mBase);
+}
+
+/** A prepared depthwise convolution or pool: one export run over output-pixel ranges of one descriptor. */
+export interface F32DirectPlan {
+  readonly kernel: string;
+  /** Output pixels = batch · outH · outW; threads split [0, rows). */
+  readonly rows: number;
+  readonly desc: Ptr;
+}
+
+function directKernel(w: WasmKernels, base: string, variant: string | undefined): string {
+  const name = variant ?? `${base}__${w.isa}`;
+  if (!w.has(name)) throw new OpPrepareError(`${name} is not in the ${w.build} build`);
+  return name;
+}
+
+export interface F32DepthwiseSetup extends F32Common {
+  geometry: DepthwiseConv2DGeometry;
+  /** [1][fh][fw][inC · depthMultiplier], as TFLite stores it. */
+  filter: Float32Array;
+  bias: Float32Array | null;
+  variant?: string;
+}
+
+/** Prepare time for float DEPTHWISE_CONV_2D (any stride, dilation, padding, depth multiplier). */
+export function prepareF32Depthwise(w: WasmKernels, s: F32DepthwiseSetup): F32DirectPlan {
+  const g = s.geometry;
+  requirePositive('DEPTHWISE_CONV_2D', {
+    batch: g.batch, inH: g.inH, inW: g.inW, inC: g.inC, outH: g.outH, outW: g.outW, depthMultiplier: g.depthMultiplier,
+    filterH: g.filterH, filterW: g.filterW, strideH: g.strideH, strideW: g.strideW, dilationH: g.dilationH, dilationW: g.dilationW,
+  });
+  const kernel = directKernel(w, 'f32_dwconv2d', s.variant);
+  const outC = g.inC * g.depthMultiplier;
+  const taps = g.filterH * g.filterW;
+  if (s.filter.length < taps * outC) {
+    throw new OpPrepareError(`DEPTHWISE_CONV_2D: filter has ${s.filter.length} values; expected ${taps * outC}`);
+  }
+  const { d, f } = f32Desc();
+  d[F.BATCH] = g.batch; d[F.IN_H] = g.inH; d[F.IN_W] = g.inW; d[F.IN_C] = g.inC;
+  d[F.OUT_H] = g.outH; d[F.OUT_W] = g.outW; d[F.FH] = g.filterH; d[F.FW] = g.filterW;
+  d[F.SH] = g.strideH; d[F.SW] = g.strideW; d[F.DH] = g.dilationH; d[F.DW] = g.dilationW;
+  d[F.PAD_TOP] = g.padTop; d[F.PAD_LEFT] = g.padLeft; d[F.CH_OUT] = outC; d[F.DEPTH_MULT] = g.depthMultiplier;
+  d[F.WEIGHTS] = w.put(s.filter.subarray(0, taps * outC));
+  d[F.BIAS] = putBias(w, s.bias, outC, outC, 'DEPTHWISE_CONV_2D');
+  f[F.CLAMP_LO] = s.actMin;
+  f[F.CLAMP_HI] = s.actMax;
+  const plan: F32DirectPlan = { kernel, rows: g.batch * g.outH * g.outW, desc: w.put(d) };
+  if (s.input !== undefined && s.out !== undefined) setF32Io(w, plan, s.input, s.out);
+  return plan;
+}
+
+export interface F32Pool2dSetup extends F32Common {
+  geometry: Pool2DGeometry;
+  kind: 'max' | 'average';
+  variant?: string;
+}
+
+/** Prepare time for float MAX_POOL_2D / AVERAGE_POOL_2D (TFLite semantics: windows clipped to the image). */
+export function prepareF32Pool2d(w: WasmKernels, s: F32Pool2dSetup): F32DirectPlan {
+  const g = s.geometry;
+  const op = s.kind === 'max' ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D';
+  requirePositive(op, {
+    batch: g.batch, inH: g.inH, inW: g.inW, channels: g.channels, outH: g.outH, outW: g.outW,
+    filterH: g.filterH, filterW: g.filterW, strideH: g.strideH, strideW: g.strideW,
+  });
+  const kernel = directKernel(w, s.kind === 'max' ? 'f32_maxpool2d' : 'f32_avgpool2d', s.variant);
+  const { d, f } = f32Desc();
+  d[F.BATCH] = g.batch; d[F.IN_H] = g.inH; d[F.IN_W] = g.inW; d[F.IN_C] = g.channels;
+  d[F.OUT_H] = g.outH; d[F.OUT_W] = g.outW; d[F.FH] = g.filterH; d[F.FW] = g.filterW;
+  d[F.SH] = g.strideH; d[F.SW] = g.strideW; d[F.DH] = 1; d[F.DW] = 1;
+  d[F.PAD_TOP] = g.padTop; d[F.PAD_LEFT] = g.padLeft; d[F.CH_OUT] = g.channels;
+  f[F.CLAMP_LO] = s.actMin;
+  f[F.CLAMP_HI] = s.actMax;
+  const plan: F32DirectPlan = { kernel, rows: g.batch * g.outH * g.outW, desc: w.put(d) };
+  if (s.input !== undefined && s.out !== undefined) setF32Io(w, plan, s.input, s.out);
+  return plan;
+}
+
+/** Run output pixels [m0, m1) of a prepared depthwise convolution or pool. */
+export function runF32DirectRows(w: WasmKernels, plan: F32DirectPlan, m0 = 0, m1 = plan.rows): void {
+  w.invoke(plan.kernel, plan.desc, m0, m1);
+}
+
+/**
+ * Float ADD / MUL on a rows x channels view: `b` has a's shape, or (broadcast) is one row of `channels` values
+ * repeated over the rows (per-channel; a scalar is channels = 1 with rows = a's size). Both ops commute, so a
+ * broadcast first operand is handled by swapping. No weights, so no plan: eval calls this per row range.
+ */
+export interface F32BinaryArgs {
+  op: 'add' | 'mul';
+  a: Ptr;
+  b: Ptr;
+  out: Ptr;
+  rows: number;
+  channels: number;
+  broadcast: boolean;
+  actMin: number;
+  actMax: number;
+  variant?: string;
+}
+
+export function runF32Binary(w: WasmKernels, x: F32BinaryArgs, r0 = 0, r1 = x.rows): void {
+  const name = x.variant ?? `f32_${x.op}__${w.isa}`;
+  w.invoke(name, x.a, x.b, x.out, x.channels, x.broadcast ? 1 : 0, r0, r1, x.actMin, x.actMax);
+}
+
+/** MEAN over H,W of NHWC float input [batch][plane][channels] → [batch][channels], batches [n0, n1). */
+export interface F32MeanHwArgs {
+  input: Ptr;
+  out: Ptr;
+  batch: number;
+  /** H · W. */
+  plane: number;
+  channels: number;
+  variant?: string;
+}
+
+export function runF32MeanHw(w: WasmKernels, x: F32MeanHwArgs, n0 = 0, n1 = x.batch): void {
+  w.invoke(x.variant ?? `f32_mean_hw__${w.isa}`, x.input, x.plane, x.channels, x.out, n0, n1);
+}

@@ -1,0 +1,86 @@
+import {
+  F_INPUT, F_IN_H, F_IN_W, F_IN_C, F_OUT_H, F_OUT_W, F_FH, F_FW, F_SH, F_SW, F_DH, F_DW, F_PAD_TOP, F_PAD_LEFT,
+  F_K, F_BLOCK_ROWS, F_DIRECT,
+} from './f32_desc';
+
+/** A register-blocked float GEMM over `rows` A rows (K floats each) at `a`; output rows from mBase. */
+export type F32GemmRows = (d: usize, a: usize, rows: i32, mBase: i32) => void;
+
+/** Copy n floats (two at a time; works in both builds). */
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) store<i64>(dst + (<usize>i << 2), load<i64>(src + (<usize>i << 2)));
+  if (i < n) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/**
+ * im2col on NHWC float input for output rows [mBase, mBase+rows): each row gets the fh·fw taps' inC floats in
+ * OHWI order (the filter's order), zeros for taps outside the image (CONV_2D pads with zeros).
+ */
+export function f32_im2col(d: usize, mBase: i32, rows: i32, dst: usize): void {
+  const inH = load<i32>(d + F_IN_H), inW = load<i32>(d + F_IN_W), inC = load<i32>(d + F_IN_C);
+  const outH = load<i32>(d + F_OUT_H), outW = load<i32>(d + F_OUT_W);
+  const fh = load<i32>(d + F_FH), fw = load<i32>(d + F_FW);
+  const sh = load<i32>(d + F_SH), sw = load<i32>(d + F_SW), dh = load<i32>(d + F_DH), dw = load<i32>(d + F_DW);
+  const padTop = load<i32>(d + F_PAD_TOP), padLeft = load<i32>(d + F_PAD_LEFT);
+  const input = load<usize>(d + F_INPUT);
+  const tapBytes = <usize>inC << 2;
+  // with dilation 1 a window row's in-image taps are adjacent pixels: one copy of (x1 - x0)·inC floats
+  const contiguous = dw == 1;
+  const plane = outH * outW;
+  let n = mBase / plane;
+  const rem = mBase - n * plane;
+  let oy = rem / outW;
+  let ox = rem - oy * outW;
+  let p = dst;
+  for (let r = 0; r < rows; r++) {
+    const y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+    for (let ky = 0; ky < fh; ky++) {
+      const iy = y0 + ky * dh;
+      if (iy < 0 || iy >= inH) {
+        memory.fill(p, 0, tapBytes * <usize>fw);
+        p += tapBytes * <usize>fw;
+        continue;
+      }
+      const rowBase = input + (<usize>((n * inH + iy) * inW) * tapBytes);
+      if (contiguous) {
+        const kx0 = x0 < 0 ? -x0 : 0;
+        const kx1 = min(fw, inW - x0);
+        if (kx0 > 0) memory.fill(p, 0, tapBytes * <usize>kx0);
+        if (kx1 > kx0) copyFloats(p + tapBytes * <usize>kx0, rowBase + <usize>(x0 + kx0) * tapBytes, (kx1 - kx0) * inC);
+        if (kx1 < fw) {
+          const from = max(kx1, kx0);
+          memory.fill(p + tapBytes * <usize>from, 0, tapBytes * <usize>(fw - from));
+        }
+        p += tapBytes * <usize>fw;
+        continue;
+      }
+      for (let kx = 0; kx < fw; kx++) {
+        const ix = x0 + kx * dw;
+        if (ix >= 0 && ix < inW) copyFloats(p, rowBase + <usize>ix * tapBytes, inC);
+        else memory.fill(p, 0, tapBytes);
+        p += tapBytes;
+      }
+    }
+    if (++ox == outW) { ox = 0; if (++oy == outH) { oy = 0; n++; } }
+  }
+}
+
+/**
+ * CONV_2D / FULLY_CONNECTED over output rows [m0, m1): blocks of blockRows rows are im2col-ed into `scratch`
+ * (per thread) and multiplied by the packed filter, bias and clamp fused into the store. Direct mode (1x1,
+ * stride 1, no padding; FULLY_CONNECTED) reads the input rows in place.
+ */
+export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows): void {
+  const blockRows = load<i32>(d + F_BLOCK_ROWS);
+  const direct = load<i32>(d + F_DIRECT) != 0;
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  for (let mb = m0; mb < m1; mb += blockRows) {
+    const rows = min(blockRows, m1 - mb);
+    let a = scratch;
+    if (direct) a = load<usize>(d + F_INPUT) + <usize>mb * kBytes;
+    else f32_im2col(d, mb, rows, scratch);
+    gemm(d, a, rows, mb);
+  }
+}
