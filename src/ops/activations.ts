@@ -11,7 +11,7 @@ import {
 } from '../reference/activation-int8.js';
 import { broadcastIndexMap, broadcastShapes, elements, sameShape, type Elements } from '../reference/layout.js';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
-import { fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount } from './common.js';
+import { fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount, requireWithinCap } from './common.js';
 import { fmtShape, int8Range, optNumber } from './builtin-util.js';
 import type { OpKernel, PrepareContext, RuntimeTensor, TensorSpec } from './kernel.js';
 
@@ -136,6 +136,7 @@ export const preluKernel: OpKernel<null, PreluState> = {
     requireDType(ctx, out, ['float32'], 'output');
     const shape = broadcastShapes(x.shape, alpha.shape);
     if (!shape) fail(ctx, `input ${fmtShape(x.shape)} and alpha ${fmtShape(alpha.shape)} do not broadcast`);
+    requireWithinCap(ctx, shape, `broadcast output '${out.name}'`);
     out.shape = shape;
     return {
       size: shapeSize(shape),

@@ -1,5 +1,5 @@
 /** Shared pieces of op contracts: activation ranges, padding geometry, checks with good messages. */
-import { OpPrepareError } from '../errors.js';
+import { LimitError, OpPrepareError } from '../errors.js';
 import type { DType } from '../graph/dtype.js';
 import type { PrepareContext, TensorSpec } from './kernel.js';
 
@@ -43,6 +43,14 @@ function where(ctx: PrepareContext<unknown>): string {
 
 export function fail(ctx: PrepareContext<unknown>, message: string): never {
   throw new OpPrepareError(`${where(ctx)}: ${message}`);
+}
+
+/** LimitError unless a shape prepare computed stays within the interpreter's element cap (checked before allocating). */
+export function requireWithinCap(ctx: PrepareContext<unknown>, shape: readonly number[], what: string): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (ctx.maxElements !== undefined && n > ctx.maxElements) {
+    throw new LimitError(`${where(ctx)}: ${what} [${shape.join(', ')}] would have ${n} elements (cap ${ctx.maxElements})`);
+  }
 }
 
 export function requireInput(ctx: PrepareContext<unknown>, i: number): TensorSpec {

@@ -12,7 +12,9 @@ import {
   quantizedActivationRange,
 } from '../reference/quant.js';
 import { broadcastIndexMap, broadcastShapes, elements, sameShape } from '../reference/layout.js';
-import { Activation, activationRange, fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount } from './common.js';
+import {
+  Activation, activationRange, fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount, requireWithinCap,
+} from './common.js';
 import { fmtShape, optNumber } from './builtin-util.js';
 import type { OpKernel, PrepareContext, RuntimeTensor } from './kernel.js';
 
@@ -68,6 +70,7 @@ function prepareBinary(kind: BinaryKind, ctx: PrepareContext<BinaryOptions>): Bi
   if (out.dtype !== a.dtype) fail(ctx, `output '${out.name}' has dtype ${out.dtype}; expected ${a.dtype}`);
   const shape = broadcastShapes(a.shape, b.shape);
   if (!shape) fail(ctx, `input shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not broadcast`);
+  requireWithinCap(ctx, shape, `broadcast output '${out.name}'`);
   out.shape = shape;
   const act = ctx.options.fusedActivationFunction;
   if (act !== Activation.NONE && act !== Activation.RELU && act !== Activation.RELU6 && act !== Activation.RELU_N1_TO_1) {

@@ -33,6 +33,11 @@ export interface PrepareContext<Options> {
   /** `CONV_2D`, `LceBconv2d`, … and the operator index, for error messages. */
   readonly opType: string;
   readonly opIndex: number;
+  /**
+   * The most elements any tensor of this graph may have (the interpreter's caps). A kernel whose prepare computes a
+   * shape larger than its inputs (broadcasting) checks it against this before allocating per-element tables.
+   */
+  readonly maxElements?: number;
 }
 
 export interface OpKernel<Options = unknown, State = unknown> {

@@ -91,10 +91,21 @@ export class Interpreter {
     checkIndices(subgraph, modelName);
     this.inputIndices = [...subgraph.inputs];
     this.outputIndices = [...subgraph.outputs];
+    // A tensor can never be larger than the whole arena (and needs at least a byte per element), so no tensor may
+    // have more elements than this; kernels get it too, to check shapes they compute before allocating tables.
+    const tensorCap = Math.min(maxElements, maxArena);
+    const checkSize = (s: TensorSpec, where: string) => {
+      const n = shapeSize(s.shape);
+      if (n > tensorCap || n * bytesPerElement(s.dtype) > maxArena) {
+        throw new LimitError(`${where}: '${s.name}' [${s.shape.join(', ')}] would have ${n} elements of ${s.dtype} (caps: ${maxElements} elements, arena ${maxArena} bytes)`);
+      }
+    };
     for (const i of subgraph.inputs) {
       const s = specs[i]!;
       if (s.constant) throw new ModelValidationError(`${modelName}: input tensor '${s.name}' is a constant`);
       if (s.shape.some((d) => d < 0)) throw new ModelValidationError(`${modelName}: input tensor '${s.name}' has a dynamic shape [${s.shape.join(', ')}]`);
+      // Checked before any prepare, since kernels size their tables from their inputs.
+      checkSize(s, `${modelName}: input tensor`);
     }
 
     // 3. Parse and prepare in order; prepare sets output shapes.
@@ -114,7 +125,7 @@ export class Interpreter {
       const inputs = op.inputs.map((i) => (i < 0 ? null : specs[i]!));
       const outputs = op.outputs.map((i) => specs[i]!);
       try {
-        states.push(kernel.prepare({ options, inputs, outputs, opType: kernel.type, opIndex: index }));
+        states.push(kernel.prepare({ options, inputs, outputs, opType: kernel.type, opIndex: index, maxElements: tensorCap }));
       } catch (e) {
         throw wrap(e, where, modelName);
       }
@@ -126,6 +137,7 @@ export class Interpreter {
         if (shapeSize(o.shape) > maxElements) {
           throw new LimitError(`${where}: output '${o.name}' would have ${shapeSize(o.shape)} elements (cap ${maxElements})`);
         }
+        checkSize(o, `${where}: output`);
       }
     });
 
