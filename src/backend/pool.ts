@@ -42,10 +42,17 @@ export async function availableCores(): Promise<number> {
 async function spawnNodeWorker(): Promise<PoolWorker> {
   const specifier = 'node:worker_threads';
   const wt = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-  // From the TypeScript sources (development), the worker needs the tsx loader the main thread was started with.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  const worker = new wt.Worker(url, { execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [] });
+  // From the TypeScript sources (development) the worker loads worker.ts through tsx's API: Node 20 applies
+  // neither the parent's loader nor an `--import` in execArgv to a worker's entry module.
+  let worker: import('node:worker_threads').Worker;
+  if (import.meta.url.endsWith('.ts')) {
+    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+    const parent = JSON.stringify(import.meta.url);
+    worker = new wt.Worker(`import(${api}).then((tsx) => tsx.tsImport(${entry}, ${parent}))`, { eval: true, execArgv: [] });
+  } else {
+    worker = new wt.Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
+  }
   // Never keep the process alive: a forgotten session.release() must not hang Node.
   worker.unref();
   return {

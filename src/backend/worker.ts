@@ -28,12 +28,12 @@ async function parentPort(): Promise<Port> {
   return { post: (m) => scope.postMessage(m), once: (h) => scope.addEventListener('message', (e) => h(e.data), { once: true }) };
 }
 
-function serve(kernels: WasmKernels, ctl: Int32Array, base: number): void {
+function serve(kernels: WasmKernels, ctl: Int32Array, base: number, firstSeq: number): void {
   // One mutable plan reused for every job: the fields a row range needs come from the control slot.
   const plan: { -readonly [K in keyof Bconv2dPlan]: Bconv2dPlan[K] } = {
     variant: BGEMM_VARIANTS[0]!, rows: 0, desc: 0, scratch: 0, scratchBytes: 0, threads: 1,
   };
-  let last = Atomics.load(ctl, base + Ctl.SEQ);
+  let last = firstSeq;
   for (;;) {
     Atomics.wait(ctl, base + Ctl.SEQ, last);
     const seq = Atomics.load(ctl, base + Ctl.SEQ);
@@ -68,8 +68,12 @@ function serve(kernels: WasmKernels, ctl: Int32Array, base: number): void {
 const port = await parentPort();
 port.once((init) => {
   WasmKernels.instantiateOn(init.module, init.memory, init.isa, init.build).then((kernels) => {
+    const ctl = new Int32Array(init.control);
+    const base = init.slot * SLOT_INTS;
+    // Read the job counter before answering: the first job may be posted the moment `ready` arrives.
+    const firstSeq = Atomics.load(ctl, base + Ctl.SEQ);
     port.post({ ready: true });
-    serve(kernels, new Int32Array(init.control), init.slot * SLOT_INTS);
+    serve(kernels, ctl, base, firstSeq);
   }, (e: unknown) => {
     port.post({ ready: false, error: e instanceof Error ? e.message : String(e) });
   });

@@ -2,10 +2,11 @@
  * LceBconv2d on the wasm kernels. Parse and validation are the reference op's (its prepare also builds the
  * geometry and folds the output transform); this prepare then packs the weights into wasm memory and writes the
  * kernel descriptor, and eval runs the GEMM on the tensors' byte offsets, split by output rows over the pool.
- * What the kernel cannot take (non-constant weights or transform, same-zero padding with int8/bitpacked output,
- * tensors outside the arena) runs the reference eval on the reference state, so every model still runs.
+ * What the kernel cannot take (non-constant weights or transform, same-zero padding with int8/bitpacked output or
+ * a clamping activation, tensors outside the arena) runs the reference eval on the reference state, so every model still runs.
  */
 import { lceBconv2d, type LceBconv2dOptions, type LceBconv2dState } from '../lce-bconv2d.js';
+import { Activation } from '../common.js';
 import { defineOp, type OpKernel } from '../kernel.js';
 import type { Bconv2dPlan, OutKindName } from '../../backend/wasm.js';
 import type { WasmBackend } from '../../runtime/backend.js';
@@ -36,8 +37,11 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
       const g = ref.geometry;
       const filter = ctx.inputs[1]!.constant;
       const thresholds = ctx.inputs[4]?.constant;
+      // Same-zero padding is a correction added after the transform in the kernel: exact only without a clamp.
+      const clamps = ref.activation === Activation.RELU || ref.activation === Activation.RELU6
+        || ref.activation === Activation.RELU_N1_TO_1;
       const usable = filter instanceof Int32Array && !ref.foldAtEval
-        && (g.padMode !== 'same-zero' || ref.outputKind === 'float32')
+        && (g.padMode !== 'same-zero' || (ref.outputKind === 'float32' && !clamps))
         && (ref.outputKind !== 'int32' || thresholds instanceof Int32Array);
       if (!usable) return { ref, plan: null, split: false, boundInput: -1, boundOutput: -1 };
       const plan = k.prepareBconv2d({
