@@ -8,6 +8,12 @@ import { nodeKernelLoader } from '../src/backend/node-loader.js';
 import { BGEMM_VARIANTS, PREFERRED_BGEMM, availableIn, type Isa } from '../src/backend/variants.js';
 import { bconv2dGeometry, backTransformConstant, foldOutputTransform, type BconvOutputTransform } from '../src/reference/bconv2d.js';
 import { Padding } from '../src/ops/common.js';
+import {
+  prepareF32Conv2d, prepareF32FullyConnected, prepareF32Depthwise, prepareF32Pool2d, runF32GemmRows, runF32Gemm,
+  runF32DirectRows, runF32MeanHw,
+} from '../src/backend/wasm.js';
+import { F32_GEMM_VARIANTS, PREFERRED_F32_GEMM } from '../src/backend/variants.js';
+import { padGeometry } from '../src/ops/common.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -91,9 +97,105 @@ for (const v of availableIn(BGEMM_VARIANTS, w.isa)) {
   }
 }
 
+// ---- float rows: QuickNet's float layers (larq_zoo sota/quicknet.py: stem 3x3/2 conv 3→16 and depthwise 3x3/2,
+// 1x1 convs 16→64 at 56x56 and the transitions 64→128, 128→256, 256→512 after the 3x3/2 blur-pool depthwise,
+// 2x2/1 max pool, global average pool, dense 512→1000) in G FLOP/s (2 per MAC), next to each float GEMM
+// variant's micro-kernel peak (24 rows x K 64 x 64 channels, L1-resident).
+interface FloatRow { layer: string; variant: string; ms: number; gflops: number; peak: number; ratio: number }
+const randomF32 = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+const f32Peaks: { variant: string; gflops: number }[] = [];
+for (const v of availableIn(F32_GEMM_VARIANTS, w.isa)) {
+  const mark = w.mark();
+  const [rows, kk, n] = [24, 64, 64];
+  const a = w.put(randomF32(rows * kk));
+  const out = w.alloc(rows * n * 4);
+  const plan = prepareF32FullyConnected(w, {
+    geometry: { batches: rows, inDepth: kk, outDepth: n }, weights: randomF32(n * kk), bias: null, actMin: -Infinity,
+    actMax: Infinity, variant: v.name, input: a, out,
+  });
+  const s = timeMin(() => runF32Gemm(w, plan, a, rows));
+  f32Peaks.push({ variant: v.name, gflops: (2 * rows * n * kk) / s / 1e9 });
+  w.release(mark);
+}
+const F32_CONVS = [
+  // [name, in H=W, in C, out C, filter, stride]
+  ['stem 224x224x3→16 3x3/2', 224, 3, 16, 3, 2],
+  ['1x1 56x56x16→64', 56, 16, 64, 1, 1],
+  ['1x1 28x28x64→128', 28, 64, 128, 1, 1],
+  ['1x1 14x14x128→256', 14, 128, 256, 1, 1],
+  ['1x1 7x7x256→512', 7, 256, 512, 1, 1],
+] as const;
+const floatRows: FloatRow[] = [];
+for (const v of availableIn(F32_GEMM_VARIANTS, w.isa)) {
+  const peak = f32Peaks.find((p) => p.variant === v.name)!.gflops;
+  for (const [name, hw, cin, cout, f, stride] of F32_CONVS) {
+    const mark = w.mark();
+    const pg = padGeometry(Padding.SAME, hw, f, stride, 1);
+    const geometry = {
+      batch: 1, inH: hw, inW: hw, inC: cin, outH: pg.out, outW: pg.out, outC: cout, filterH: f, filterW: f, filterC: cin,
+      strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, padTop: pg.before, padLeft: pg.before,
+    };
+    const input = w.put(randomF32(hw * hw * cin));
+    const out = w.alloc(pg.out * pg.out * cout * 4);
+    const plan = prepareF32Conv2d(w, {
+      geometry, filter: randomF32(cout * f * f * cin), bias: randomF32(cout), actMin: 0, actMax: Infinity, variant: v.name, input, out,
+    });
+    const s = timeMin(() => runF32GemmRows(w, plan), 100, 5);
+    const gflops = (2 * pg.out * pg.out * cout * f * f * cin) / s / 1e9;
+    floatRows.push({ layer: name, variant: v.name, ms: s * 1e3, gflops, peak, ratio: gflops / peak });
+    w.release(mark);
+  }
+  {
+    const mark = w.mark();
+    const input = w.put(randomF32(512));
+    const out = w.alloc(1000 * 4);
+    const plan = prepareF32FullyConnected(w, {
+      geometry: { batches: 1, inDepth: 512, outDepth: 1000 }, weights: randomF32(512 * 1000), bias: randomF32(1000),
+      actMin: -Infinity, actMax: Infinity, variant: v.name, input, out,
+    });
+    const s = timeMin(() => runF32GemmRows(w, plan), 100, 5);
+    const gflops = (2 * 512 * 1000) / s / 1e9;
+    floatRows.push({ layer: 'dense 512→1000', variant: v.name, ms: s * 1e3, gflops, peak, ratio: gflops / peak });
+    w.release(mark);
+  }
+}
+// Direct float kernels of QuickNet (the build's own variant): FLOP counts 2 per MAC, 1 per compared/summed element.
+const directRows: { layer: string; kernel: string; ms: number; gflops: number }[] = [];
+for (const [name, hw, c, stride] of [['dw 3x3/2 112x112x16', 112, 16, 2], ['dw 3x3/2 55x55x64', 55, 64, 2], ['dw 3x3/2 27x27x128', 27, 128, 2]] as const) {
+  const mark = w.mark();
+  const pg = padGeometry(Padding.SAME, hw, 3, stride, 1);
+  const geometry = {
+    batch: 1, inH: hw, inW: hw, inC: c, outH: pg.out, outW: pg.out, depthMultiplier: 1, filterH: 3, filterW: 3,
+    strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, padTop: pg.before, padLeft: pg.before,
+  };
+  const plan = prepareF32Depthwise(w, {
+    geometry, filter: randomF32(9 * c), bias: null, actMin: -Infinity, actMax: Infinity,
+    input: w.put(randomF32(hw * hw * c)), out: w.alloc(pg.out * pg.out * c * 4),
+  });
+  const s = timeMin(() => runF32DirectRows(w, plan), 60, 5);
+  directRows.push({ layer: name, kernel: plan.kernel, ms: s * 1e3, gflops: (2 * 9 * pg.out * pg.out * c) / s / 1e9 });
+  w.release(mark);
+}
+{
+  const mark = w.mark();
+  const plan = prepareF32Pool2d(w, {
+    geometry: { batch: 1, inH: 56, inW: 56, channels: 64, outH: 55, outW: 55, filterH: 2, filterW: 2, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 },
+    kind: 'max', actMin: -Infinity, actMax: Infinity, input: w.put(randomF32(56 * 56 * 64)), out: w.alloc(55 * 55 * 64 * 4),
+  });
+  const s = timeMin(() => runF32DirectRows(w, plan), 60, 5);
+  directRows.push({ layer: 'maxpool 2x2/1 56x56x64', kernel: plan.kernel, ms: s * 1e3, gflops: (4 * 55 * 55 * 64) / s / 1e9 });
+  const args = { input: w.put(randomF32(7 * 7 * 512)), out: w.alloc(512 * 4), batch: 1, plane: 49, channels: 512 };
+  const sm = timeMin(() => runF32MeanHw(w, args), 60, 5);
+  directRows.push({ layer: 'mean 7x7x512', kernel: `f32_mean_hw__${w.isa}`, ms: sm * 1e3, gflops: (49 * 512) / sm / 1e9 });
+  w.release(mark);
+}
+
 const best = peaks.reduce((a, b) => (b.gmacs > a.gmacs ? b : a));
 if (json) {
-  console.log(JSON.stringify({ isa: w.isa, preferred: PREFERRED_BGEMM[w.isa], bestPeak: best, peaks, layers }));
+  console.log(JSON.stringify({
+    isa: w.isa, preferred: PREFERRED_BGEMM[w.isa], bestPeak: best, peaks, layers,
+    float: { preferred: PREFERRED_F32_GEMM[w.isa], peaks: f32Peaks, layers: floatRows, direct: directRows },
+  }));
 } else {
   console.log(`build: ${w.build}; one thread; min over repeats; preferred = ${PREFERRED_BGEMM[w.isa]}`);
   console.log('\nmicro-kernel peak (L1-resident, G binary-MAC/s)');
@@ -103,4 +205,13 @@ if (json) {
   for (const l of layers) {
     console.log(`  ${l.layer.padEnd(12)} ${l.variant.padEnd(26)} ${l.ms.toFixed(3).padStart(8)} ${l.gmacs.toFixed(1).padStart(7)} ${(100 * l.ratio).toFixed(0).padStart(5)}% ${(100 * l.gmacs / best.gmacs).toFixed(0).padStart(5)}%`);
   }
+  console.log(`\nfloat GEMM micro-kernel peak (L1-resident, G FLOP/s); preferred = ${PREFERRED_F32_GEMM[w.isa]}`);
+  for (const p of f32Peaks) console.log(`  ${p.variant.padEnd(26)} ${p.gflops.toFixed(1).padStart(7)}`);
+  console.log('\nQuickNet float layers (CONV_2D / FULLY_CONNECTED, bias + ReLU fused): G FLOP/s and % of that variant\'s peak');
+  console.log(`  ${'layer'.padEnd(26)} ${'variant'.padEnd(26)} ${'ms'.padStart(8)} ${'G/s'.padStart(7)} ${'%peak'.padStart(6)}`);
+  for (const l of floatRows) {
+    console.log(`  ${l.layer.padEnd(26)} ${l.variant.padEnd(26)} ${l.ms.toFixed(3).padStart(8)} ${l.gflops.toFixed(1).padStart(7)} ${(100 * l.ratio).toFixed(0).padStart(5)}%`);
+  }
+  console.log('\nQuickNet direct float kernels (G FLOP/s; pools and mean: G elements/s)');
+  for (const l of directRows) console.log(`  ${l.layer.padEnd(26)} ${l.kernel.padEnd(26)} ${l.ms.toFixed(3).padStart(8)} ${l.gflops.toFixed(1).padStart(7)}`);
 }

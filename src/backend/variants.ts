@@ -95,8 +95,9 @@ function f32gemm(isa: Isa, mr: number, nr: number): F32GemmVariant {
 /** Must match F32_SIMD_TILES / F32_SCALAR_TILES in src/kernels/f32_gemm_gen.mjs (a test checks the exports). */
 export const F32_GEMM_VARIANTS: readonly F32GemmVariant[] = [
   f32gemm('wasmsimd', 1, 8), f32gemm('wasmsimd', 2, 8), f32gemm('wasmsimd', 4, 8), f32gemm('wasmsimd', 5, 8),
-  f32gemm('wasmsimd', 6, 8), f32gemm('wasmsimd', 2, 16), f32gemm('wasmsimd', 3, 16),
-  f32gemm('scalar', 1, 4), f32gemm('scalar', 2, 4), f32gemm('scalar', 4, 2), f32gemm('scalar', 4, 4),
+  f32gemm('wasmsimd', 6, 8), f32gemm('wasmsimd', 1, 16), f32gemm('wasmsimd', 2, 16), f32gemm('wasmsimd', 3, 16),
+  f32gemm('scalar', 1, 2), f32gemm('scalar', 1, 4), f32gemm('scalar', 2, 4), f32gemm('scalar', 4, 2),
+  f32gemm('scalar', 4, 4),
 ];
 
 /** Chosen by `npm run bench:kernels` (float rows) on the development machine; see the comment in bench/kernels.ts. */

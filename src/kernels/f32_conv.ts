@@ -69,10 +69,11 @@ export function f32_im2col(d: usize, mBase: i32, rows: i32, dst: usize): void {
 
 /**
  * CONV_2D / FULLY_CONNECTED over output rows [m0, m1): blocks of blockRows rows are im2col-ed into `scratch`
- * (per thread) and multiplied by the packed filter, bias and clamp fused into the store. Direct mode (1x1,
+ * (per thread) and multiplied by the packed filter (MR-row tiles, then `tail`'s 1-row tile of the same NR), bias
+ * and clamp fused into the store. Direct mode (1x1,
  * stride 1, no padding; FULLY_CONNECTED) reads the input rows in place.
  */
-export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows): void {
+export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows, mr: i32, tail: F32GemmRows): void {
   const blockRows = load<i32>(d + F_BLOCK_ROWS);
   const direct = load<i32>(d + F_DIRECT) != 0;
   const kBytes = <usize>load<i32>(d + F_K) << 2;
@@ -81,6 +82,9 @@ export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F3
     let a = scratch;
     if (direct) a = load<usize>(d + F_INPUT) + <usize>mb * kBytes;
     else f32_im2col(d, mb, rows, scratch);
-    gemm(d, a, rows, mb);
+    // rows % mr leftovers go to the 1-row tile instead of recomputing duplicated rows (matters for FC batch 1)
+    const full = rows - rows % mr;
+    if (full > 0) gemm(d, a, full, mb);
+    if (full < rows) tail(d, a + <usize>full * kBytes, rows - full, mb + full);
   }
 }

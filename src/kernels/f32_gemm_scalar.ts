@@ -2,6 +2,40 @@
 import { F_K, F_N_PADDED, F_CH_OUT, F_WEIGHTS, F_BIAS, F_OUT, F_CLAMP_LO, F_CLAMP_HI, clampf } from './f32_desc';
 import { f32ConvRows } from './f32_conv';
 
+/** Float GEMM tile 1 rows x 2 channels: 2 scalar accumulators (bias-initialised), clamp on store. */
+export function f32_gemm_1x2__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = load<f32>(d + F_CLAMP_LO), hi = load<f32>(d + F_CLAMP_HI);
+  const rowBytes = <usize>nReal << 2;
+  for (let n = 0; n < nPadded; n += 2) {
+    const panel = w + <usize>n * kBytes;
+    const bo = bias + (<usize>n << 2);
+    const bv0 = load<f32>(bo, 0);
+    const bv1 = load<f32>(bo, 4);
+    const left = nReal - n;
+    for (let m = 0; m < rows; m += 1) {
+      const a0 = a + <usize>m * kBytes;
+      let c0_0 = bv0;
+      let c0_1 = bv1;
+      let bp = panel;
+      for (let k: usize = 0; k < kBytes; k += 4) {
+        const w0 = load<f32>(bp, 0);
+        const w1 = load<f32>(bp, 4);
+        let x = load<f32>(a0 + k);
+        c0_0 += x * w0;
+        c0_1 += x * w1;
+        bp += 8;
+      }
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      store<f32>(o, clampf(c0_0, lo, hi), 0); if (left > 1) store<f32>(o, clampf(c0_1, lo, hi), 4);
+    }
+  }
+}
+/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x2 scalar tile. */
+export function f32_conv2d_1x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x2__scalar, 1, f32_gemm_1x2__scalar); }
+
 /** Float GEMM tile 1 rows x 4 channels: 4 scalar accumulators (bias-initialised), clamp on store. */
 export function f32_gemm_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
@@ -42,7 +76,7 @@ export function f32_gemm_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x4 scalar tile. */
-export function f32_conv2d_1x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x4__scalar); }
+export function f32_conv2d_1x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x4__scalar, 1, f32_gemm_1x4__scalar); }
 
 /** Float GEMM tile 2 rows x 4 channels: 8 scalar accumulators (bias-initialised), clamp on store. */
 export function f32_gemm_2x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -95,7 +129,7 @@ export function f32_gemm_2x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x4 scalar tile. */
-export function f32_conv2d_2x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x4__scalar); }
+export function f32_conv2d_2x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x4__scalar, 2, f32_gemm_1x4__scalar); }
 
 /** Float GEMM tile 4 rows x 2 channels: 8 scalar accumulators (bias-initialised), clamp on store. */
 export function f32_gemm_4x2__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -150,7 +184,7 @@ export function f32_gemm_4x2__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x2 scalar tile. */
-export function f32_conv2d_4x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x2__scalar); }
+export function f32_conv2d_4x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x2__scalar, 4, f32_gemm_1x2__scalar); }
 
 /** Float GEMM tile 4 rows x 4 channels: 16 scalar accumulators (bias-initialised), clamp on store. */
 export function f32_gemm_4x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -225,4 +259,4 @@ export function f32_gemm_4x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x4 scalar tile. */
-export function f32_conv2d_4x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x4__scalar); }
+export function f32_conv2d_4x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x4__scalar, 4, f32_gemm_1x4__scalar); }

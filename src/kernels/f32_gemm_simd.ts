@@ -45,7 +45,7 @@ export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x8 SIMD tile. */
-export function f32_conv2d_1x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_1x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x8__wasmsimd, 1, f32_gemm_1x8__wasmsimd); }
 
 /** Float GEMM tile 2 rows x 8 channels: 4 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -86,7 +86,7 @@ export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x8 SIMD tile. */
-export function f32_conv2d_2x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x8__wasmsimd); }
+export function f32_conv2d_2x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x8__wasmsimd, 2, f32_gemm_1x8__wasmsimd); }
 
 /** Float GEMM tile 4 rows x 8 channels: 8 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -141,7 +141,7 @@ export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x8 SIMD tile. */
-export function f32_conv2d_4x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x8__wasmsimd); }
+export function f32_conv2d_4x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x8__wasmsimd, 4, f32_gemm_1x8__wasmsimd); }
 
 /** Float GEMM tile 5 rows x 8 channels: 10 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -203,7 +203,7 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 5x8 SIMD tile. */
-export function f32_conv2d_5x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_5x8__wasmsimd); }
+export function f32_conv2d_5x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_5x8__wasmsimd, 5, f32_gemm_1x8__wasmsimd); }
 
 /** Float GEMM tile 6 rows x 8 channels: 12 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -272,7 +272,49 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 6x8 SIMD tile. */
-export function f32_conv2d_6x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_6x8__wasmsimd); }
+export function f32_conv2d_6x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_6x8__wasmsimd, 6, f32_gemm_1x8__wasmsimd); }
+
+/** Float GEMM tile 1 rows x 16 channels: 4 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = f32x4.splat(load<f32>(d + F_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + F_CLAMP_HI));
+  const rowBytes = <usize>nReal << 2;
+  for (let n = 0; n < nPadded; n += 16) {
+    const panel = w + <usize>n * kBytes;
+    const bo = bias + (<usize>n << 2);
+    const bv0 = v128.load(bo, 0);
+    const bv1 = v128.load(bo, 16);
+    const bv2 = v128.load(bo, 32);
+    const bv3 = v128.load(bo, 48);
+    const left = nReal - n;
+    for (let m = 0; m < rows; m += 1) {
+      const a0 = a + <usize>m * kBytes;
+      let c0_0 = bv0;
+      let c0_1 = bv1;
+      let c0_2 = bv2;
+      let c0_3 = bv3;
+      let bp = panel;
+      for (let k: usize = 0; k < kBytes; k += 4) {
+        const w0 = v128.load(bp, 0);
+        const w1 = v128.load(bp, 16);
+        const w2 = v128.load(bp, 32);
+        const w3 = v128.load(bp, 48);
+        let x = v128.load32_splat(a0 + k);
+        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
+        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
+        c0_2 = f32x4.add(c0_2, f32x4.mul(x, w2));
+        c0_3 = f32x4.add(c0_3, f32x4.mul(x, w3));
+        bp += 64;
+      }
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi); storeQuad(o + 32, c0_2, left - 8, lo, hi); storeQuad(o + 48, c0_3, left - 12, lo, hi);
+    }
+  }
+}
+/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x16 SIMD tile. */
+export function f32_conv2d_1x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x16__wasmsimd, 1, f32_gemm_1x16__wasmsimd); }
 
 /** Float GEMM tile 2 rows x 16 channels: 8 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -325,7 +367,7 @@ export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x16 SIMD tile. */
-export function f32_conv2d_2x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x16__wasmsimd); }
+export function f32_conv2d_2x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x16__wasmsimd, 2, f32_gemm_1x16__wasmsimd); }
 
 /** Float GEMM tile 3 rows x 16 channels: 12 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
 export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
@@ -389,4 +431,4 @@ export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 3x16 SIMD tile. */
-export function f32_conv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_3x16__wasmsimd); }
+export function f32_conv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_3x16__wasmsimd, 3, f32_gemm_1x16__wasmsimd); }
