@@ -7,8 +7,7 @@
  */
 import { LceError } from '../errors.js';
 import type { Bconv2dPlan, WasmKernels } from './wasm.js';
-import { BGEMM_VARIANTS } from './variants.js';
-import { Ctl, JobKind, SLOT_INTS, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import { Ctl, JobKind, SLOT_INTS, functionExports, type WorkerInit, type WorkerReply } from './worker-protocol.js';
 
 /** A started worker, whichever runtime made it. */
 interface PoolWorker {
@@ -100,11 +99,14 @@ export class ThreadPool {
   private readonly workers: PoolWorker[];
   private readonly ctl: Int32Array;
   private readonly canBlock: boolean;
+  /** Export name → index in the module's function exports (the workers number them the same way). */
+  private readonly exportIndex: Map<string, number>;
   private released = false;
 
-  private constructor(workers: PoolWorker[], ctl: Int32Array) {
+  private constructor(workers: PoolWorker[], ctl: Int32Array, module: WebAssembly.Module) {
     this.workers = workers;
     this.ctl = ctl;
+    this.exportIndex = new Map(functionExports(module).map((name, i) => [name, i]));
     this.threads = workers.length + 1;
     this.canBlock = mainThreadCanBlock();
   }
@@ -130,33 +132,39 @@ export class ThreadPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new ThreadPool(workers, new Int32Array(control));
+    return new ThreadPool(workers, new Int32Array(control), kernels.module);
+  }
+
+  /** Rows [0, plan.rows) of a prepared binary convolution on every thread (the plan needs ≥ threads scratch copies). */
+  runBconv2d(kernels: WasmKernels, plan: Bconv2dPlan): void {
+    this.runRows(kernels, plan.variant.conv, plan.desc, plan.rows, plan.variant.mr, plan.scratch, plan.scratchBytes, plan.threads);
   }
 
   /**
-   * Run rows [0, plan.rows) of a prepared binary convolution on every thread: thread t takes the t-th of
-   * `threads` near-equal ranges (rounded to the tile's rows) with scratch copy t. The plan needs ≥ threads scratch copies.
+   * Rows [0, rows) of a row-range kernel export `name(desc, m0, m1, scratch)` on up to `threads` threads: thread t
+   * takes the t-th of near-equal ranges in whole tiles of `grain` rows, with scratch + t·scratchBytes.
    */
-  runBconv2d(kernels: WasmKernels, plan: Bconv2dPlan): void {
+  runRows(kernels: WasmKernels, name: string, desc: number, rows: number, grain: number, scratch: number,
+    scratchBytes: number, threads: number): void {
     if (this.released) throw new LceError('INPUT', 'the thread pool was released');
-    const t = Math.min(this.threads, plan.threads);
-    const mr = plan.variant.mr;
-    const tiles = Math.ceil(plan.rows / mr);
-    const variant = BGEMM_VARIANTS.indexOf(plan.variant);
+    const fn = this.exportIndex.get(name);
+    if (fn === undefined) throw new LceError('OP_PREPARE', `${name} is not an export of the kernel build`);
+    const t = Math.min(this.threads, threads);
+    const tiles = Math.ceil(rows / grain);
     const ctl = this.ctl;
     for (let w = 1; w < t; w++) {
       const base = (w - 1) * SLOT_INTS;
       const a = base + Ctl.ARG0;
-      ctl[base + Ctl.KIND] = JobKind.BCONV_ROWS;
-      ctl[a] = variant;
-      ctl[a + 1] = plan.desc;
-      ctl[a + 2] = rowBound(plan.rows, tiles, mr, w, t);
-      ctl[a + 3] = rowBound(plan.rows, tiles, mr, w + 1, t);
-      ctl[a + 4] = plan.scratch + w * plan.scratchBytes;
+      ctl[base + Ctl.KIND] = JobKind.CALL_ROWS;
+      ctl[a] = fn;
+      ctl[a + 1] = desc;
+      ctl[a + 2] = rowBound(rows, tiles, grain, w, t);
+      ctl[a + 3] = rowBound(rows, tiles, grain, w + 1, t);
+      ctl[a + 4] = scratch + w * scratchBytes;
       Atomics.add(ctl, base + Ctl.SEQ, 1);
       Atomics.notify(ctl, base + Ctl.SEQ, 1);
     }
-    kernels.runBconv2dRows(plan, 0, rowBound(plan.rows, tiles, mr, 1, t), 0);
+    kernels.invoke(name, desc, 0, rowBound(rows, tiles, grain, 1, t), scratch);
     for (let w = 1; w < t; w++) this.waitFor(w - 1);
   }
 

@@ -20,9 +20,17 @@ export const Ctl = {
 
 export const JobKind = {
   STOP: 0,
-  /** Rows [ARG0+2, ARG0+3) of a prepared binary convolution: ARG0 variant index, ARG0+1 descriptor, ARG0+4 scratch. */
-  BCONV_ROWS: 1,
+  /**
+   * A row-range kernel, export(desc, m0, m1, scratch): ARG0 the export's index in functionExports(module),
+   * ARG0+1 descriptor, ARG0+2 m0, ARG0+3 m1, ARG0+4 scratch (ignored by kernels without scratch).
+   */
+  CALL_ROWS: 1,
 } as const;
+
+/** The module's function exports in a fixed order, so both sides can name a kernel by a small integer. */
+export function functionExports(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+}
 
 /** The message a worker gets once, at start. */
 export interface WorkerInit {

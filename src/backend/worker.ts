@@ -3,9 +3,8 @@
  * shared WebAssembly.Memory, answers `ready`, then serves jobs from its control slot until told to stop.
  * It blocks in Atomics.wait between jobs, which workers may do in every runtime.
  */
-import { WasmKernels, type Bconv2dPlan } from './wasm.js';
-import { BGEMM_VARIANTS } from './variants.js';
-import { Ctl, JobKind, SLOT_INTS, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import { WasmKernels } from './wasm.js';
+import { Ctl, JobKind, SLOT_INTS, functionExports, type WorkerInit, type WorkerReply } from './worker-protocol.js';
 
 interface Port {
   post(msg: WorkerReply): void;
@@ -29,10 +28,7 @@ async function parentPort(): Promise<Port> {
 }
 
 function serve(kernels: WasmKernels, ctl: Int32Array, base: number, firstSeq: number): void {
-  // One mutable plan reused for every job: the fields a row range needs come from the control slot.
-  const plan: { -readonly [K in keyof Bconv2dPlan]: Bconv2dPlan[K] } = {
-    variant: BGEMM_VARIANTS[0]!, rows: 0, desc: 0, scratch: 0, scratchBytes: 0, threads: 1,
-  };
+  const names = functionExports(kernels.module);
   let last = firstSeq;
   for (;;) {
     Atomics.wait(ctl, base + Ctl.SEQ, last);
@@ -47,12 +43,10 @@ function serve(kernels: WasmKernels, ctl: Int32Array, base: number, firstSeq: nu
     }
     let status = 0;
     try {
-      if (kind === JobKind.BCONV_ROWS) {
-        const a = base + Ctl.ARG0;
-        plan.variant = BGEMM_VARIANTS[ctl[a]!]!;
-        plan.desc = ctl[a + 1]!;
-        plan.scratch = ctl[a + 4]!;
-        kernels.runBconv2dRows(plan, ctl[a + 2]!, ctl[a + 3]!, 0);
+      const a = base + Ctl.ARG0;
+      const name = names[ctl[a]!];
+      if (kind === JobKind.CALL_ROWS && name !== undefined) {
+        kernels.invoke(name, ctl[a + 1]!, ctl[a + 2]!, ctl[a + 3]!, ctl[a + 4]!);
       } else {
         status = 1;
       }
