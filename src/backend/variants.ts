@@ -100,9 +100,14 @@ export const F32_GEMM_VARIANTS: readonly F32GemmVariant[] = [
   f32gemm('scalar', 4, 4),
 ];
 
-/** Chosen by `npm run bench:kernels` (float rows) on the development machine; see the comment in bench/kernels.ts. */
+/**
+ * Chosen by the float rows of `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared
+ * and noisy; minima over repeated runs): 2x16 had the lowest total over QuickNet's float convolutions and dense
+ * layer (~25 G FLOP/s on the 1x1 transitions; 8 accumulators + 4 weight quads + the splat fit x64's 16 vector
+ * registers, 3x16 spills); 2x4 led the scalar tiles.
+ */
 export const PREFERRED_F32_GEMM: Readonly<Record<Isa, string>> = {
-  wasmsimd: 'f32_gemm_4x8__wasmsimd',
+  wasmsimd: 'f32_gemm_2x16__wasmsimd',
   scalar: 'f32_gemm_2x4__scalar',
 };
 
