@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpPrepareError, ModelValidationError } from '../errors.js';
 import type { BuiltinOptions } from '../graph/model.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
+import { multiplyByQuantizedMultiplierRoundUp, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
 import { conv2d } from './conv2d.js';
 import { assertClose, runOp1 } from './test-util.js';
 import type { TestTensor } from './test-util.js';
@@ -120,7 +120,7 @@ function int8Case(k: Case, seed: number, perChannel: boolean) {
   // integer pipeline spelled out with the (BigInt) quant.ts helpers
   const exact = naiveConv(k, input.map((x) => x - inZp), filter, (oc, acc) => {
     const m = quantizeMultiplier((inScale * fScale(oc)) / outScale);
-    const v = multiplyByQuantizedMultiplier(acc + (k.bias ? bias[oc]! : 0), m.multiplier, m.shift) + outZp;
+    const v = multiplyByQuantizedMultiplierRoundUp(acc + (k.bias ? bias[oc]! : 0), m.multiplier, m.shift) + outZp;
     return Math.min(qhi, Math.max(qlo, v));
   });
   const inputs: (TestTensor | null)[] = [
@@ -172,9 +172,9 @@ function requantizeThroughConv(values: number[], inScale: number, outScale: numb
   }).values;
 }
 
-test('int8 CONV_2D rounding ties follow TFLite (SRDHM then rounding right shift)', () => {
-  // multiplier 0.25 = 2^30 · 2^-1: ties go away from zero
-  assert.deepEqual(requantizeThroughConv([6, -6, 2, -2, 10, -10, 127, -128], 0.25, 1, 0), [2, -2, 1, -1, 3, -3, 32, -32]);
+test('int8 CONV_2D rounding ties follow TFLite\'s optimized GEMM (SQRDMULH then rounding right shift, ties up)', () => {
+  // multiplier 0.25 = 2^30 · 2^-1: ties go towards +∞ (the reference kernel's shift would go away from zero)
+  assert.deepEqual(requantizeThroughConv([6, -6, 2, -2, 10, -10, 127, -128], 0.25, 1, 0), [2, -1, 1, 0, 3, -2, 32, -32]);
   // multiplier 0.5 = 2^30 with shift 0: the doubling high multiply alone rounds -1.5 up to -1
   assert.deepEqual(requantizeThroughConv([3, -3, 1, -1], 0.5, 1, 0), [2, -1, 1, 0]);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelValidationError } from '../errors.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
+import { multiplyByQuantizedMultiplierRoundUp, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
 import { fullyConnected } from './fully-connected.js';
 import { assertClose, runOp1 } from './test-util.js';
 import type { TestTensor } from './test-util.js';
@@ -107,7 +107,7 @@ test('int8 FULLY_CONNECTED (per-tensor with zero point, and per-unit) is bit-exa
       const viaFloat = real.map((v) => Math.min(qhi, Math.max(qlo, roundHalfAway(v / outScale) + outZp)));
       const exact = naiveFc(input.map((x) => x - inZp), weights.map((w) => w - wZp), depth, s.units, (u, acc) => {
         const m = quantizeMultiplier((inScale * wScale(u)) / outScale);
-        return Math.min(qhi, Math.max(qlo, multiplyByQuantizedMultiplier(acc + (s.bias ? bias[u]! : 0), m.multiplier, m.shift) + outZp));
+        return Math.min(qhi, Math.max(qlo, multiplyByQuantizedMultiplierRoundUp(acc + (s.bias ? bias[u]! : 0), m.multiplier, m.shift) + outZp));
       });
       const inputs: (TestTensor | null)[] = [
         { dtype: 'int8', shape: s.input, data: input, quant: { scale: inScale, zeroPoint: inZp } },
@@ -144,7 +144,8 @@ test('int8 FULLY_CONNECTED hand-computed: tie rounding, zero points, saturation'
     outputs: [{ dtype: 'int8', shape: [], quant: { scale: 1, zeroPoint: outZp } }],
     options: { fusedActivationFunction: 0 },
   }).values;
-  assert.deepEqual(run([3, 3, -3, -3, 1, 1, -1, -1, 5, 5]), [2, -2, 1, -1, 3]); // 1.5, -1.5, 0.5, -0.5, 2.5
+  // 1.5, -1.5, 0.5, -0.5, 2.5: ties go towards +∞ like TFLite's optimized GEMV/ruy (the real LCE interpreter)
+  assert.deepEqual(run([3, 3, -3, -3, 1, 1, -1, -1, 5, 5]), [2, -1, 1, 0, 3]);
   assert.deepEqual(run([127, 127, -128, -128], 100), [127, 36]); // 63.5 → 64 + 100 saturates; -64 + 100
   assert.deepEqual(run([0, 0], 0, 10), [3]); // bias 10 · 0.25 = 2.5 → 3
 });

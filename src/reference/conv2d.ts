@@ -1,9 +1,11 @@
 /**
  * Reference CONV_2D (NHWC input, OHWI filter, cross-correlation), float32 and int8 per-channel, following the
  * semantics of TFLite's reference conv (grouped when the input has a multiple of the filter's input channels).
- * Plain loops over typed arrays with explicit geometry, so fast kernels can be tested against it.
+ * Plain loops over typed arrays with explicit geometry, so fast kernels can be tested against it. Int8 results are
+ * requantised like TFLite's optimized GEMM path (round-half-up SQRDMULH + rounding shift), which is what the real
+ * LCE interpreter runs on both x86 and ARM, not like the reference kernel's away-from-zero rounding.
  */
-import { multiplyByQuantizedMultiplierFast } from './quant.js';
+import { multiplyByQuantizedMultiplierRoundUpFast } from './quant.js';
 
 export interface Conv2DGeometry {
   batch: number;
@@ -120,7 +122,8 @@ export function conv2dInt8(
           }
           if (bias) acc += bias[oc]!;
           // the sums are exact in doubles; `| 0` gives C++'s wrap-around int32 result
-          let v = multiplyByQuantizedMultiplierFast(acc | 0, q.multipliers[oc]!, q.shifts[oc]!) + q.outputZeroPoint;
+          let v = multiplyByQuantizedMultiplierRoundUpFast(acc | 0, q.multipliers[oc]!, q.shifts[oc]!)
+            + q.outputZeroPoint;
           v = v < q.actMin ? q.actMin : v > q.actMax ? q.actMax : v;
           output[o++] = v;
         }

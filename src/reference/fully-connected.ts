@@ -1,8 +1,9 @@
 /**
  * Reference FULLY_CONNECTED: input viewed as [batches, inDepth], weights [outDepth, inDepth], optional bias
- * [outDepth]; output [batches, outDepth]. float32 and int8 (per-tensor or per-output-channel weights).
+ * [outDepth]; output [batches, outDepth]. float32 and int8 (per-tensor or per-output-channel weights); int8 is
+ * requantised like TFLite's optimized GEMM/GEMV path (see multiplyByQuantizedMultiplierRoundUp).
  */
-import { multiplyByQuantizedMultiplierFast } from './quant.js';
+import { multiplyByQuantizedMultiplierRoundUpFast } from './quant.js';
 
 export interface FullyConnectedGeometry {
   batches: number;
@@ -55,7 +56,7 @@ export function fullyConnectedInt8(
       let acc = 0;
       for (let d = 0; d < inDepth; d++) acc += (weights[wBase + d]! + weightsOffset) * (input[iBase + d]! + inputOffset);
       if (bias) acc += bias[u]!;
-      let v = multiplyByQuantizedMultiplierFast(acc | 0, q.multipliers[u]!, q.shifts[u]!) + q.outputZeroPoint;
+      let v = multiplyByQuantizedMultiplierRoundUpFast(acc | 0, q.multipliers[u]!, q.shifts[u]!) + q.outputZeroPoint;
       v = v < q.actMin ? q.actMin : v > q.actMax ? q.actMax : v;
       output[o++] = v;
     }

@@ -122,3 +122,38 @@ export function multiplyByQuantizedMultiplierFast(x: number, multiplier: number,
   if (shift > 0) return roundingDivideByPOTFast(saturatingRoundingDoublingHighMulFast((x * 2 ** shift) | 0, multiplier), 0);
   return roundingDivideByPOTFast(saturatingRoundingDoublingHighMulFast(x, multiplier), -shift);
 }
+
+/**
+ * The requantisation TFLite's *optimized* int8 GEMM paths compute (CONV_2D and FULLY_CONNECTED through ruy or the
+ * custom GEMV): SQRDMULH — the doubling high multiply, rounding half up at bit 31, saturating only for
+ * (−2^31)·(−2^31) — then a rounding right shift with ties towards +∞ (NEON's SRSHL). ARM builds do this natively;
+ * the x86 TF 2.16 build does the same (ruy's AVX kernels, NEON_2_SSE). It differs from the reference
+ * `multiplyByQuantizedMultiplier` (ties away from zero in both steps) on some values just next to a .5 tie, which
+ * the real LCE interpreter shows. BigInt version: the definition.
+ */
+export function multiplyByQuantizedMultiplierRoundUp(x: number, multiplier: number, shift: number): number {
+  const leftShift = shift > 0 ? shift : 0;
+  const rightShift = shift > 0 ? 0 : -shift;
+  const a = leftShift ? (x * 2 ** leftShift) | 0 : x;
+  const high = a === -2147483648 && multiplier === -2147483648
+    ? 2147483647
+    : Number((BigInt(a) * BigInt(multiplier) + (1n << 30n)) >> 31n); // BigInt >> floors
+  return rightShift === 0 ? high : Math.floor((high + 2 ** (rightShift - 1)) / 2 ** rightShift);
+}
+
+/** multiplyByQuantizedMultiplierRoundUp without BigInt (bit-identical), for kernels' inner loops. */
+export function multiplyByQuantizedMultiplierRoundUpFast(x: number, multiplier: number, shift: number): number {
+  const a = shift > 0 ? (x * 2 ** shift) | 0 : x;
+  const rightShift = shift > 0 ? 0 : -shift;
+  let high: number;
+  if (a === -2147483648 && multiplier === -2147483648) high = 2147483647;
+  else {
+    // floor((a·m + 2^30) / 2^31) with the 62-bit product split at bit 16 so every partial stays an exact double
+    const mLow = multiplier & 0xffff;
+    const mHigh = (multiplier - mLow) / 65536;
+    const low = a * mLow + 1073741824;
+    const s = a * mHigh + Math.floor(low / 65536);
+    high = Math.floor(s / 32768);
+  }
+  return rightShift === 0 ? high : Math.floor((high + 2 ** (rightShift - 1)) / 2 ** rightShift);
+}
