@@ -24,6 +24,7 @@ import { absKernel, castKernel, expKernel, negKernel, rsqrtKernel, sqrtKernel } 
 import { argMaxKernel, gatherKernel } from './gather.js';
 import { dequantizeKernel, quantizeKernel } from './quantize.js';
 import { meanKernel, reduceMaxKernel, sumKernel } from './reduce.js';
+import { ceilKernel, floorKernel, roundKernel } from './rounding.js';
 import { expandDimsKernel, reshapeKernel, shapeKernel, squeezeKernel } from './reshape.js';
 import { sliceKernel, stridedSliceKernel } from './slice.js';
 import { logSoftmaxKernel, softmaxKernel } from './softmax.js';
@@ -45,6 +46,7 @@ const KERNELS: readonly AnyOpKernel[] = [
   // --- TFLite builtins: elementwise, activations, shape and data movement, reductions, (de)quantize ---
   addKernel, subKernel, mulKernel, divKernel, maximumKernel, minimumKernel, squaredDifferenceKernel,
   rsqrtKernel, sqrtKernel, absKernel, negKernel, expKernel, castKernel,
+  roundKernel, floorKernel, ceilKernel,
   reluKernel, relu6Kernel, reluN1To1Kernel, leakyReluKernel, preluKernel, logisticKernel, tanhKernel, hardSwishKernel,
   softmaxKernel, logSoftmaxKernel,
   meanKernel, sumKernel, reduceMaxKernel,

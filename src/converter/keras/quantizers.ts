@@ -70,11 +70,17 @@ export function emitQuantizer(g: IrGraph, q: QuantizerSpec, x: IrTensor, origin:
       if (q.mode === 'activations') {
         v = binary('MAXIMUM', binary('MINIMUM', x, scalar('one', 1), 'clip_hi'), scalar('zero', 0), 'clipped');
       } else {
-        const limited = binary('MUL', unary('TANH', x, 'tanh'), scalar('half', 0.5), 'limited');
+        // Larq: tanh(w) / (2·max|tanh(w)|) + 0.5 with divide_no_nan; the MAXIMUM with the smallest normal float
+        // turns an all-zero kernel's 0/0 into 0/tiny = 0 and changes nothing else.
+        const limited = unary('TANH', x, 'tanh');
         const maxAbs = f('max_abs', []);
         const axes = x.shape.map((_, i) => i);
         g.op('REDUCE_MAX', [unary('ABS', limited, 'abs'), g.constI32(`${origin}/all_axes`, axes, [axes.length])], [maxAbs], { keepDims: false }, origin);
-        v = binary('ADD', binary('DIV', limited, maxAbs, 'normed'), scalar('half_', 0.5), 'shifted');
+        const twiceMax = f('twice_max', []);
+        g.op('MUL', [maxAbs, scalar('two_', 2)], [twiceMax], { fusedActivationFunction: 0 }, origin);
+        const divisor = f('divisor', []);
+        g.op('MAXIMUM', [twiceMax, scalar('tiny', 1.1754943508222875e-38)], [divisor], {}, origin);
+        v = binary('ADD', binary('DIV', limited, divisor, 'normed'), scalar('half_', 0.5), 'shifted');
       }
       const rounded = unary('ROUND', binary('MUL', v, scalar('levels', n), 'scaled'), 'rounded');
       const out = binary('DIV', rounded, scalar('levels_', n), 'quantized');
