@@ -178,6 +178,27 @@ describe('float CONV_2D (packed GEMM)', () => {
     });
   }
 
+  it('a twin instance on shared memory (a worker) runs row ranges of the same plan identically', async () => {
+    const isa = ISAS[0]!;
+    const w = await WasmKernels.load({ loader: nodeKernelLoader, isa, shared: true });
+    const twin = await WasmKernels.instantiateOn(w.module, w.memory, isa, w.build);
+    const c = CONV_CASES[2]!;
+    const g = convGeometry(c);
+    const r = rng(42);
+    const input = randomF32(r, g.batch * g.inH * g.inW * g.inC);
+    const filter = randomF32(r, g.outC * g.filterH * g.filterW * g.inC);
+    const size = g.batch * g.outH * g.outW * g.outC;
+    const inP = w.put(input), one = w.alloc(size * 4), two = w.alloc(size * 4);
+    const plan = prepareF32Conv2d(w, { geometry: g, filter, bias: null, actMin: 0, actMax: 6, input: inP, out: one, threads: 2 });
+    runF32GemmRows(w, plan);
+    const single = w.f32(one, size).slice();
+    setF32Io(w, plan, inP, two);
+    const half = Math.floor(plan.rows / 2);
+    runF32GemmRows(twin, plan, half, plan.rows, 1);
+    runF32GemmRows(w, plan, 0, half, 0);
+    assertExact(w.f32(two, size).slice(), single, 'two instances vs one pass');
+  });
+
   it('refuses grouped convolutions and empty shapes with a typed error', () => {
     const w = k(ISAS[0]!);
     const g = convGeometry(CONV_CASES[1]!);
