@@ -3,10 +3,10 @@
  * backend's arena (each surrounded by guard bytes), and return both results plus whether every guard survived.
  */
 import { bytesPerElement, shapeSize, typedView, type ComputeDType, type TensorData } from '../../graph/dtype.js';
-import type { OperatorDef } from '../../graph/model.js';
+import type { BuiltinOptions, OperatorDef } from '../../graph/model.js';
 import { nodeKernelLoader } from '../../backend/node-loader.js';
 import type { Isa } from '../../backend/variants.js';
-import { prepareCustomOp, type HandTensor } from '../../reference/lce-testutil.js';
+import type { HandTensor } from '../../reference/lce-testutil.js';
 import { WasmBackend } from '../../runtime/backend.js';
 import type { OpKernel, RuntimeTensor, TensorSpec } from '../kernel.js';
 
@@ -28,28 +28,54 @@ export interface FastRunOptions {
   isa?: Isa;
   /** Leave the inputs outside the arena (the fast op must fall back to the reference kernel). */
   inputsOutsideArena?: boolean;
+  /** Builtin options (camelCase) for builtin ops such as CONV_2D. */
+  builtinOptions?: BuiltinOptions;
+}
+
+function opDef(inputs: readonly (HandTensor | null)[], outputs: readonly HandTensor[], customOptions: Uint8Array | undefined,
+  builtinOptions: BuiltinOptions | undefined): OperatorDef {
+  return {
+    opcodeIndex: 0, inputs: inputs.map((t, i) => (t ? i : -1)), outputs: outputs.map((_, i) => inputs.length + i),
+    builtinOptionsType: 0, builtinOptions: builtinOptions ?? null,
+    ...(customOptions ? { customOptions, customOptionsFormat: 0 } : {}),
+  };
+}
+
+function specOf(t: HandTensor, index: number): TensorSpec {
+  return {
+    index, name: `t${index}`, dtype: t.dtype, shape: t.shape.slice(),
+    ...(t.quantization ? { quantization: t.quantization } : {}),
+    ...(t.constant && t.data ? { constant: t.data } : {}),
+  };
+}
+
+/** parse → prepare → eval of the reference op on plain arrays. */
+function runReference<O, R>(kernel: OpKernel<O, R>, op: OperatorDef, inputs: readonly (HandTensor | null)[],
+  outputs: readonly HandTensor[]): TensorData[] {
+  const options = kernel.parse(op, { builtinCode: 32, deprecatedBuiltinCode: 32, customCode: kernel.type, version: 1 });
+  const inSpecs = inputs.map((t, i) => (t ? specOf(t, i) : null));
+  const outSpecs = outputs.map((t, i) => specOf(t, inputs.length + i));
+  const state = kernel.prepare({ options, inputs: inSpecs, outputs: outSpecs, opType: kernel.type, opIndex: 0 });
+  const inRt: (RuntimeTensor | null)[] = inSpecs.map((s, i) => (s ? { spec: s, data: inputs[i]!.data! } : null));
+  const outRt: RuntimeTensor[] = outSpecs.map((s) => ({
+    spec: s, data: typedView(s.dtype as ComputeDType, new ArrayBuffer(shapeSize(s.shape) * bytesPerElement(s.dtype)), 0, shapeSize(s.shape)),
+  }));
+  kernel.eval(state, inRt, outRt);
+  return outRt.map((t) => t.data);
 }
 
 export async function compareFastWithReference<O, S, R>(
   makeFast: (backend: WasmBackend) => OpKernel<O, S>, reference: OpKernel<O, R>, customOptions: Uint8Array | undefined,
   inputs: (HandTensor | null)[], outputs: HandTensor[], opts: FastRunOptions = {},
 ): Promise<FastComparison<S>> {
-  const want = prepareCustomOp(reference, customOptions, inputs, outputs).run();
+  const op = opDef(inputs, outputs, customOptions, opts.builtinOptions);
+  const want = runReference(reference, op, inputs, outputs);
   const backend = await WasmBackend.create({
     kernelLoader: nodeKernelLoader, numThreads: opts.threads ?? 1, ...(opts.isa ? { isa: opts.isa } : {}),
   });
   try {
     const kernel = makeFast(backend);
-    const op: OperatorDef = {
-      opcodeIndex: 0, inputs: inputs.map((t, i) => (t ? i : -1)), outputs: outputs.map((_, i) => inputs.length + i),
-      builtinOptionsType: 0, builtinOptions: null, ...(customOptions ? { customOptions, customOptionsFormat: 0 } : {}),
-    };
     const options = kernel.parse(op, { builtinCode: 32, deprecatedBuiltinCode: 32, customCode: kernel.type, version: 1 });
-    const specOf = (t: HandTensor, index: number): TensorSpec => ({
-      index, name: `t${index}`, dtype: t.dtype, shape: t.shape.slice(),
-      ...(t.quantization ? { quantization: t.quantization } : {}),
-      ...(t.constant && t.data ? { constant: t.data } : {}),
-    });
     const inSpecs = inputs.map((t, i) => (t ? specOf(t, i) : null));
     const outSpecs = outputs.map((t, i) => specOf(t, inputs.length + i));
     const state = kernel.prepare({ options, inputs: inSpecs, outputs: outSpecs, opType: kernel.type, opIndex: 0 });

@@ -1,0 +1,65 @@
+/**
+ * What the fast float ops share: a prepared row-range kernel (descriptor in wasm memory) bound to its tensors'
+ * arena offsets on first eval, run on one thread or split by output rows over the pool.
+ */
+import { setF32Io } from '../../backend/wasm.js';
+import type { RuntimeTensor } from '../kernel.js';
+import type { WasmBackend } from '../../runtime/backend.js';
+
+/** A row-range kernel export(desc, m0, m1, scratch) and how to split it. */
+export interface RowKernel {
+  readonly name: string;
+  readonly desc: number;
+  readonly rows: number;
+  /** Rows per tile: thread ranges are whole tiles. */
+  readonly grain: number;
+  readonly scratch: number;
+  readonly scratchBytes: number;
+  /** Scratch copies prepared (threads that may run it). */
+  readonly threads: number;
+  /** Worth splitting over the pool. */
+  readonly split: boolean;
+}
+
+export interface FloatPlanState<R> {
+  readonly ref: R;
+  /** null: the reference kernel runs. */
+  readonly kernel: RowKernel | null;
+  boundInput: number;
+  boundOutput: number;
+}
+
+export function planState<R>(ref: R, kernel: RowKernel | null, backend: WasmBackend): FloatPlanState<R> {
+  if (kernel?.split) backend.requestThreads();
+  return { ref, kernel, boundInput: -1, boundOutput: -1 };
+}
+
+/** Run the prepared kernel on input 0 → output 0; false when it cannot (no plan, tensors outside the arena). */
+export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, inputs: readonly (RuntimeTensor | null)[],
+  outputs: readonly RuntimeTensor[]): boolean {
+  const kernel = state.kernel;
+  if (!kernel) return false;
+  const input = backend.offsetOf(inputs[0]!);
+  const output = backend.offsetOf(outputs[0]!);
+  if (input < 0 || output < 0) return false;
+  const k = backend.kernels;
+  if (input !== state.boundInput || output !== state.boundOutput) {
+    setF32Io(k, kernel, input, output);
+    state.boundInput = input;
+    state.boundOutput = output;
+  }
+  const pool = backend.pool;
+  if (kernel.split && pool) {
+    pool.runRows(k, kernel.name, kernel.desc, kernel.rows, kernel.grain, kernel.scratch, kernel.scratchBytes, kernel.threads);
+  } else {
+    k.invoke(kernel.name, kernel.desc, 0, kernel.rows, kernel.scratch);
+  }
+  return true;
+}
+
+/** Multiply-accumulates (or window reads) below which one thread beats waking the others. */
+export const FLOAT_SPLIT_MIN_WORK = 1 << 19;
+
+export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number): boolean {
+  return backend.threads > 1 && work >= FLOAT_SPLIT_MIN_WORK && rows >= 2 * backend.threads * grain;
+}
