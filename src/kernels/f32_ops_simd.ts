@@ -24,6 +24,7 @@ export function f32_dwconv2d__wasmsimd(d: usize, m0: i32, m1: i32): void {
   const padTop = load<i32>(d + F_PAD_TOP), padLeft = load<i32>(d + F_PAD_LEFT);
   const lo = f32x4.splat(load<f32>(d + F_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + F_CLAMP_HI));
   const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS);
+  const input = load<usize>(d + F_INPUT), output = load<usize>(d + F_OUT);
   const cBytes = <usize>C << 2;
   const rowStep = <usize>(dh * inW) * cBytes, colStep = <usize>dw * cBytes;
   const wRowStep = <usize>fw * cBytes;
@@ -38,9 +39,9 @@ export function f32_dwconv2d__wasmsimd(d: usize, m0: i32, m1: i32): void {
     const ky0 = tapStart(y0, dh), ky1 = tapEnd(y0, inH, fh, dh);
     const kx0 = tapStart(x0, dw), kx1 = tapEnd(x0, inW, fw, dw);
     // first in-image tap of the window and its weights
-    const in0 = load<usize>(d + F_INPUT) + <usize>((n * inH + y0 + ky0 * dh) * inW + x0 + kx0 * dw) * cBytes;
+    const in0 = input + <usize>((n * inH + y0 + ky0 * dh) * inW + x0 + kx0 * dw) * cBytes;
     const w0 = w + <usize>(ky0 * fw + kx0) * cBytes;
-    const out = load<usize>(d + F_OUT) + <usize>m * cBytes;
+    const out = output + <usize>m * cBytes;
     let c: usize = 0;
     for (; c < <usize>c16 << 2; c += 64) {
       let s0 = v128.load(bias + c), s1 = v128.load(bias + c, 16), s2 = v128.load(bias + c, 32), s3 = v128.load(bias + c, 48);
@@ -86,6 +87,7 @@ export function f32_dwconv2d__wasmsimd(d: usize, m0: i32, m1: i32): void {
   const fh = load<i32>(d + F_FH), fw = load<i32>(d + F_FW), sh = load<i32>(d + F_SH), sw = load<i32>(d + F_SW);
   const padTop = load<i32>(d + F_PAD_TOP), padLeft = load<i32>(d + F_PAD_LEFT);
   const lo = f32x4.splat(load<f32>(d + F_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + F_CLAMP_HI));
+  const input = load<usize>(d + F_INPUT), output = load<usize>(d + F_OUT);
   const cBytes = <usize>C << 2;
   const plane = outH * outW;
   const c16 = C & ~15, c4 = C & ~3;
@@ -98,9 +100,9 @@ export function f32_dwconv2d__wasmsimd(d: usize, m0: i32, m1: i32): void {
     const yo = oy * sh - padTop, xo = ox * sw - padLeft;
     const y0 = max(yo, 0), y1 = min(inH, yo + fh), x0 = max(xo, 0), x1 = min(inW, xo + fw);
     const count = f32x4.splat(<f32>((y1 - y0) * (x1 - x0)));
-    const in0 = load<usize>(d + F_INPUT) + <usize>((n * inH + y0) * inW + x0) * cBytes;
+    const in0 = input + <usize>((n * inH + y0) * inW + x0) * cBytes;
     const rowStep = <usize>inW * cBytes;
-    const out = load<usize>(d + F_OUT) + <usize>m * cBytes;
+    const out = output + <usize>m * cBytes;
     let c: usize = 0;
     for (; c < <usize>c16 << 2; c += 64) {
       let s0 = init, s1 = init, s2 = init, s3 = init;
