@@ -92,7 +92,7 @@ export function renderMarkdown(r: Report): string {
       const row = [model];
       for (const e of engines) {
         const c = cell(r, e, model, t);
-        if (!c || c.error || c.times.length === 0) { row.push(c?.error ? 'failed¹' : '–'); continue; }
+        if (!c || c.error || c.times.length === 0) { row.push(c?.error ? (c.error.startsWith('n/a') ? 'n/a¹' : 'failed¹') : '–'); continue; }
         const med = median(c.times);
         row.push(e === 'lce-js' ? `**${fmtMs(med)}**` : `${fmtMs(med)} (${(med / base).toFixed(2)}×)`);
       }
@@ -112,7 +112,7 @@ export function renderMarkdown(r: Report): string {
   }
   const failed = r.cells.filter((c) => c.error);
   if (failed.length) {
-    L.push('', '¹ Failed cells:');
+    L.push('', '¹ Cells without a time:');
     for (const c of failed) L.push(`- ${c.engine} / ${c.threads} thread(s) / ${c.model}: ${c.error}`);
   }
   L.push('');

@@ -117,6 +117,9 @@ const loaders: Record<NodeEngineName, Loader> = {
     const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!m.tfjsDir) throw new Error(`${m.name}: no TF.js float twin`);
+    // tfjs-backend-wasm turns its threaded build off under Node (flag WASM_HAS_MULTITHREAD_SUPPORT is false when
+    // IS_NODE, tensorflow/tfjs#3830): a 2-thread cell would silently time one thread, so it is refused instead.
+    if (threads > 1) throw new Error('n/a: TF.js wasm runs single-threaded under Node (WASM_HAS_MULTITHREAD_SUPPORT is off when IS_NODE, tfjs#3830)');
     if (tf.getBackend() !== 'wasm') {
       const dist = join(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'), '..', 'dist') + '/';
       wasm.setWasmPaths(dist);
@@ -141,9 +144,8 @@ const loaders: Record<NodeEngineName, Loader> = {
     }));
     const x = tf.tensor(float32(input), input.shape, 'float32');
     const features = [tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'];
-    const backend = tf.backend() as unknown as { getThreadsCount?: () => number };
     return {
-      detail: `TF.js ${tf.version_core} wasm (${features.join(', ')}), threads ${backend.getThreadsCount?.() ?? threads}`,
+      detail: `TF.js ${tf.version_core} wasm (${features.join(', ')}), threads ${wasm.getThreadsCount()}`,
       async run() {
         const y = model.execute(x) as import('@tensorflow/tfjs-core').Tensor;
         const data = (await y.data()) as Float32Array;
