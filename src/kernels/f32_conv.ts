@@ -33,9 +33,23 @@ export function f32_im2col(d: usize, mBase: i32, rows: i32, dst: usize): void {
   const rem = mBase - n * plane;
   let oy = rem / outW;
   let ox = rem - oy * outW;
+  const runFloats = fw * inC;
+  const runBytes = <usize>runFloats << 2;
+  const rowStep = <usize>(dh * inW) * tapBytes;
   let p = dst;
   for (let r = 0; r < rows; r++) {
     const y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+    if (contiguous && y0 >= 0 && x0 >= 0 && y0 + (fh - 1) * dh < inH && x0 + fw <= inW) {
+      // window inside the image (the common case): fh runs of fw·inC floats, no per-tap checks
+      let src = input + (<usize>((n * inH + y0) * inW + x0) * tapBytes);
+      for (let ky = 0; ky < fh; ky++) {
+        copyFloats(p, src, runFloats);
+        p += runBytes;
+        src += rowStep;
+      }
+      if (++ox == outW) { ox = 0; if (++oy == outH) { oy = 0; n++; } }
+      continue;
+    }
     for (let ky = 0; ky < fh; ky++) {
       const iy = y0 + ky * dh;
       if (iy < 0 || iy >= inH) {
