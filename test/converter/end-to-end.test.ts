@@ -38,7 +38,7 @@ const DIFFERENCES: Record<string, Record<string, number>> = {
   quant_variants: { FULLY_CONNECTED: -1, LceDequantize: -1, LceBconv2d: 1, RESHAPE: 1 },
 };
 
-const CASES = ['bnn_mnist', 'quicknet_block', 'float_layers', 'quant_variants', 'nested'];
+const CASES = ['bnn_mnist', 'quicknet_block', 'float_layers', 'quant_variants', 'nested', 'tf_ops'];
 
 for (const name of CASES) {
   for (const ext of ['h5', 'keras']) {

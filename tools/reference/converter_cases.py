@@ -166,6 +166,26 @@ def lambda_layer():
     return keras.Model(inp, x, name="lambda_layer")
 
 
+def tf_ops():
+    """Operators and tf functions on Keras tensors: tf-keras saves each as a TFOpLambda layer (Larq Zoo's
+    QuickNet writes its residual adds this way)."""
+    inp = keras.Input((6, 6, 8), name="x")
+    a = L.Conv2D(8, 1, use_bias=False)(inp)
+    b = L.BatchNormalization()(a)
+    s = tf.nn.relu(a + b)
+    m = tf.math.multiply(s, inp) * 0.5
+    d = tf.math.subtract(m, 1.0) - inp
+    c = tf.concat([d, tf.nn.relu6(inp)], axis=-1)
+    q = lq.layers.QuantConv2D(16, 3, padding="same", pad_values=1.0, use_bias=False, **BIN)(c)
+    q = L.BatchNormalization()(q)
+    q = tf.math.maximum(q, -tf.math.sigmoid(q))
+    r = tf.math.reduce_mean(q, axis=[1, 2], keepdims=True)
+    r = tf.reshape(r, [-1, 4, 4])
+    r = tf.reshape(r, (-1, 16)) / 3.0
+    out = tf.nn.softmax(L.Dense(5)(r))
+    return keras.Model(inp, out, name="tf_ops")
+
+
 CASES = {
     "bnn_mnist": (bnn_mnist, True),
     "quicknet_block": (quicknet_block, True),
@@ -173,12 +193,14 @@ CASES = {
     "quant_variants": (quant_variants, True),
     "nested": (nested, True),
     "lambda_layer": (lambda_layer, False),
+    "tf_ops": (tf_ops, True),
 }
 
 
 def main(names):
     os.makedirs(OUT, exist_ok=True)
-    for i, name in enumerate(names or CASES):
+    for name in names or CASES:
+        i = list(CASES).index(name)  # seeds by position in CASES, so regenerating one case changes nothing else
         build, convert = CASES[name]
         tf.keras.utils.set_random_seed(100 + i)
         model = build()

@@ -16,6 +16,19 @@ export interface FlatLayer {
   path: LayerPath;
   inputs: string[];
   outputs: string[];
+  /**
+   * How the layer was called, for layers whose meaning lives in the call (TFOpLambda): positional arguments and
+   * keyword arguments, with tensors given as indices into `inputs`. Absent for Sequential calls (one input).
+   */
+  call?: CallArgs;
+}
+
+/** One call argument: a tensor (index into the layer's inputs), a list of arguments, or a JSON constant. */
+export type CallValue = { kind: 'tensor'; index: number } | { kind: 'list'; items: CallValue[] } | { kind: 'const'; value: Json };
+
+export interface CallArgs {
+  args: CallValue[];
+  kwargs: Record<string, CallValue>;
 }
 
 export interface FlatInput {
@@ -51,27 +64,64 @@ interface TensorRef {
   tensor: number;
 }
 
-/** Inbound tensor references of one call, from the legacy list form or the Keras 3 `{args, kwargs}` form. */
-function parseNode(node: Json, where: string): TensorRef[] {
+function isRefList(v: Json | undefined): boolean {
+  return Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
+}
+
+/**
+ * Inbound tensor references of one call, from the legacy list form or the Keras 3 `{args, kwargs}` form, and the
+ * call's arguments. Legacy form (tf-keras `Node.serialize`): the first argument's tensors are
+ * `[layer, node, tensor, kwargs]` entries, the node itself being one entry when the first argument is a single
+ * tensor (TFOpLambda) and a list of entries when it is a list; constants in it are `["_CONSTANT_VALUE", -1, v]`;
+ * the other arguments are in `kwargs`, tensors there written `[layer, node, tensor]`.
+ */
+function parseNode(node: Json, where: string): { refs: TensorRef[]; call: CallArgs } {
   const refs: TensorRef[] = [];
-  const visit = (v: Json): void => {
-    if (Array.isArray(v)) {
-      if (v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
-        refs.push({ layer: v[0], node: v[1], tensor: v[2] });
-        return;
-      }
-      v.forEach(visit);
-    } else if (isObject(v)) {
-      if (v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
-        const h = v.config.keras_history;
-        refs.push({ layer: String(h[0]), node: Number(h[1]), tensor: Number(h[2]) });
-      } else if ('args' in v) visit(v.args);
-    }
+  const tensor = (layer: string, nodeIndex: number, t: number): CallValue => {
+    refs.push({ layer, node: nodeIndex, tensor: t });
+    return { kind: 'tensor', index: refs.length - 1 };
   };
-  if (isObject(node)) visit(node.args ?? []);
-  else if (Array.isArray(node)) node.forEach((item) => visit(Array.isArray(item) ? item : [item]));
-  else throw new ConverterError(`${where}: unreadable inbound node ${JSON.stringify(node)}`);
-  return refs;
+  const legacyValue = (v: Json): CallValue => {
+    if (Array.isArray(v) && v.length === 3 && isRefList(v)) return tensor(v[0] as string, v[1] as number, v[2] as number);
+    if (Array.isArray(v)) {
+      const items = v.map(legacyValue);
+      return items.every((i) => i.kind === 'const') ? { kind: 'const', value: v } : { kind: 'list', items };
+    }
+    return { kind: 'const', value: v };
+  };
+  const v3Value = (v: Json): CallValue => {
+    if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
+      const h = v.config.keras_history;
+      return tensor(String(h[0]), Number(h[1]), Number(h[2]));
+    }
+    if (Array.isArray(v)) {
+      const items = v.map(v3Value);
+      return items.every((i) => i.kind === 'const') ? { kind: 'const', value: v } : { kind: 'list', items };
+    }
+    return { kind: 'const', value: v };
+  };
+  const kwargsOf = (v: Json | undefined, conv: (x: Json) => CallValue): Record<string, CallValue> => {
+    const out: Record<string, CallValue> = {};
+    if (isObject(v)) for (const [k, x] of Object.entries(v)) out[k] = conv(x);
+    return out;
+  };
+  if (isObject(node)) {
+    const args = Array.isArray(node.args) ? node.args.map(v3Value) : [];
+    return { refs, call: { args, kwargs: kwargsOf(node.kwargs, v3Value) } };
+  }
+  if (!Array.isArray(node)) throw new ConverterError(`${where}: unreadable inbound node ${JSON.stringify(node)}`);
+  const entry = (e: Json): { value: CallValue; kwargs: Json | undefined } => {
+    if (Array.isArray(e) && e[0] === '_CONSTANT_VALUE') return { value: { kind: 'const', value: e[2] ?? null }, kwargs: e[3] };
+    if (Array.isArray(e) && isRefList(e)) return { value: tensor(e[0] as string, e[1] as number, e[2] as number), kwargs: e[3] };
+    throw new ConverterError(`${where}: unreadable inbound tensor ${JSON.stringify(e)}`);
+  };
+  if (isRefList(node) || node[0] === '_CONSTANT_VALUE') {
+    const { value, kwargs } = entry(node);
+    return { refs, call: { args: [value], kwargs: kwargsOf(kwargs, legacyValue) } };
+  }
+  const entries = node.map(entry);
+  const first: CallValue = { kind: 'list', items: entries.map((e) => e.value) };
+  return { refs, call: { args: [first], kwargs: kwargsOf(entries[0]?.kwargs, legacyValue) } };
 }
 
 function layerName(layer: JsonObject): string {
@@ -107,12 +157,12 @@ class Flattener {
     };
   }
 
-  private emit(className: string, config: JsonObject, scope: Scope, name: string, generic: string, inputs: string[], outputs: string[]): void {
+  private emit(className: string, config: JsonObject, scope: Scope, name: string, generic: string, inputs: string[], outputs: string[], call?: CallArgs): void {
     const path: LayerPath = { names: [...scope.names, name], genericNames: [...scope.genericNames, generic] };
     const base = path.names.join('/');
     const calls = this.callCounts.get(base) ?? 0;
     this.callCounts.set(base, calls + 1);
-    this.layers.push({ id: calls === 0 ? base : `${base}#${calls}`, className, config, path, inputs, outputs });
+    this.layers.push({ id: calls === 0 ? base : `${base}#${calls}`, className, config, path, inputs, outputs, ...(call ? { call } : {}) });
   }
 
   private addInput(name: string, cfg: JsonObject, key: string): void {
@@ -166,7 +216,7 @@ class Flattener {
     const alias = new Map<string, string>();
     const resolve = (k: string): string => alias.get(k) ?? k;
     const generic = this.genericNamer();
-    const pending: { layer: JsonObject; generic: string; node: number; refs: TensorRef[] }[] = [];
+    const pending: { layer: JsonObject; generic: string; node: number; refs: TensorRef[]; call: CallArgs }[] = [];
     for (const layer of layers) {
       const g = generic(String(layer.class_name));
       const name = layerName(layer);
@@ -184,14 +234,14 @@ class Flattener {
       // A nested model already owns node 0 (its own input call), so its calls here are numbered from 1, as Keras
       // numbers them when it rebuilds the model.
       const offset = MODEL_CLASSES.has(String(layer.class_name)) ? 1 : 0;
-      nodes.forEach((node, i) => pending.push({ layer, generic: g, node: i + offset, refs: parseNode(node, `layer '${name}'`) }));
+      nodes.forEach((node, i) => pending.push({ layer, generic: g, node: i + offset, ...parseNode(node, `layer '${name}'`) }));
     }
     while (pending.length > 0) {
       const ready = pending.findIndex((p) => p.refs.every((r) => known.has(key(r))));
       if (ready < 0) this.fail(`layer '${layerName(pending[0].layer)}' has inputs that no layer produces`);
       const p = pending.splice(ready, 1)[0];
       const name = layerName(p.layer);
-      const outs = this.call(p.layer, p.generic, scope, p.refs.map((r) => resolve(key(r))), prefix, `${prefix}${name}:${p.node}`);
+      const outs = this.call(p.layer, p.generic, scope, p.refs.map((r) => resolve(key(r))), prefix, `${prefix}${name}:${p.node}`, p.call);
       outs.forEach((o, t) => {
         const k = `${prefix}${name}:${p.node}:${t}`;
         known.add(k);
@@ -206,7 +256,7 @@ class Flattener {
   }
 
   /** One call of a layer; nested models are expanded in place. Returns its output keys. */
-  private call(layer: JsonObject, generic: string, scope: Scope, inputs: string[], prefix: string, outBase?: string): string[] {
+  private call(layer: JsonObject, generic: string, scope: Scope, inputs: string[], prefix: string, outBase?: string, args?: CallArgs): string[] {
     const className = String(layer.class_name);
     const name = layerName(layer);
     const cfg = isObject(layer.config) ? layer.config : {};
@@ -217,7 +267,7 @@ class Flattener {
       return this.expand(layer, inner, inputs, `${prefix}${name}${calls ? `#${calls}` : ''}/`);
     }
     const out = `${outBase ?? `${prefix}${name}:${this.callCounts.get([...scope.names, name].join('/')) ?? 0}`}:0`;
-    this.emit(className, cfg, scope, name, generic, inputs, [out]);
+    this.emit(className, cfg, scope, name, generic, inputs, [out], args);
     return [out];
   }
 }

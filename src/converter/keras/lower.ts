@@ -9,6 +9,7 @@ import { IrGraph, shapeSize, type IrOptions, type IrTensor } from '../ir.js';
 import { isObject, type FlatLayer, type FlatModel, type Json, type JsonObject } from './config.js';
 import type { Hdf5Array } from './hdf5.js';
 import { emitQuantizer, parseQuantizer, type QuantizerSpec } from './quantizers.js';
+import { lowerTfOpLambda } from './tf-ops.js';
 import type { WeightStore } from './weights.js';
 
 const Act = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 } as const;
@@ -24,7 +25,6 @@ const QUANTIZER_LAYERS = new Set(['SteSign', 'ApproxSign', 'SwishSign', 'Magnitu
 
 const SUGGESTIONS: Record<string, string> = {
   Lambda: 'rewrite the Lambda as built-in Keras layers (Add, Multiply, Activation, Reshape, …) and re-save',
-  TFOpLambda: 'use the equivalent Keras layer (e.g. layers.Add instead of the + operator) and re-save',
   QuantConv1D: 'use QuantConv2D on a (1, W, C) input',
   QuantConv3D: 'use QuantConv2D',
   Conv1D: 'use Conv2D on a (1, W, C) input',
@@ -457,6 +457,12 @@ class Lowerer {
       }
       case 'Flatten': return this.reshape(layer, x, [1, shapeSize(x.shape) ]);
       case 'InputLayer': return x;
+      case 'TFOpLambda': return lowerTfOpLambda({
+        g: this.g, layer, ins,
+        emit: (type, inputs, shape, options, suffix) => this.emit(layer, type, inputs, shape, options, suffix),
+        fail: (msg) => this.fail(layer, msg),
+        broadcast: broadcastShapes,
+      });
       default: {
         const hint = SUGGESTIONS[cls] ?? 'use the supported Keras/Larq layers listed in the converter documentation';
         this.fail(layer, `layer class ${cls} is not supported by the converter; ${hint}`);

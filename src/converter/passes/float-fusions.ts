@@ -4,7 +4,9 @@
  *   or ADD/SUB (shifts the bias): BatchNormalization folds into the float convolution;
  * - RELU / RELU6 / RELU_N1_TO_1 after a conv, dense, add, sub or mul becomes its fused activation;
  * - MAXIMUM(x, 0) is RELU;
- * - a scalar MUL/DIV feeding a float convolution folds into its filter.
+ * - a scalar MUL/DIV feeding a float convolution or fully-connected layer folds into its weights;
+ * - a RESHAPE feeding a FULLY_CONNECTED (keep_num_dims false) that keeps the last axis is dropped: the layer
+ *   flattens its input to [·, last axis] itself.
  */
 import { floatData, isConst, type IrGraph, type IrOp, type IrTensor } from '../ir.js';
 import { ACTIVATION_OPS, Act, perChannel } from './common.js';
@@ -83,13 +85,27 @@ function scaleIntoConv(g: IrGraph, op: IrOp): boolean {
   const sd = floatData(s);
   if (!x || isConst(x) || !sd || sd.length !== 1) return false;
   const conv = g.soleConsumer(op.outputs[0]);
-  if (!conv || (conv.type !== 'CONV_2D' && conv.type !== 'DEPTHWISE_CONV_2D') || conv.inputs[0] !== op.outputs[0]) return false;
+  if (!conv || !WEIGHTED.has(conv.type) || conv.inputs[0] !== op.outputs[0]) return false;
   const w = conv.inputs[1];
   const wd = floatData(w);
   if (!w || !wd) return false;
   const k = op.type === 'MUL' ? sd[0] : f32(1 / sd[0]);
   conv.inputs[1] = g.constF32(`${w.name}/input_scaled`, wd.map((v) => f32(v * k)), w.shape);
   conv.inputs[0] = x;
+  g.remove(op);
+  return true;
+}
+
+function reshapeIntoFullyConnected(g: IrGraph, op: IrOp): boolean {
+  if (op.type !== 'RESHAPE') return false;
+  const x = op.inputs[0];
+  const y = op.outputs[0];
+  if (!x || isConst(x)) return false;
+  const fc = g.soleConsumer(y);
+  if (!fc || fc.type !== 'FULLY_CONNECTED' || fc.inputs[0] !== y || fc.options.keepNumDims === true) return false;
+  const w = fc.inputs[1];
+  if (!w || w.shape.length !== 2 || x.shape[x.shape.length - 1] !== w.shape[1] || y.shape[y.shape.length - 1] !== w.shape[1]) return false;
+  fc.inputs[0] = x;
   g.remove(op);
   return true;
 }
@@ -102,7 +118,7 @@ export const floatFusions: Pass = {
     while (changed) {
       changed = false;
       for (const op of g.ops) {
-        if (foldAffine(g, op) || fuseActivation(g, op) || maximumZeroToRelu(op) || scaleIntoConv(g, op)) {
+        if (foldAffine(g, op) || fuseActivation(g, op) || maximumZeroToRelu(op) || scaleIntoConv(g, op) || reshapeIntoFullyConnected(g, op)) {
           n++;
           changed = true;
           break;
