@@ -102,9 +102,10 @@ export const F32_GEMM_VARIANTS: readonly F32GemmVariant[] = [
 
 /**
  * Chosen by the float rows of `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared
- * and noisy; minima over repeated runs): 2x16 had the lowest total over QuickNet's float convolutions and dense
- * layer (~25 G FLOP/s on the 1x1 transitions; 8 accumulators + 4 weight quads + the splat fit x64's 16 vector
- * registers, 3x16 spills); 2x4 led the scalar tiles.
+ * and noisy; minima over repeated, interleaved runs): 2x16 had the lowest total over QuickNet's float convolutions
+ * and dense layer and beat 4x8 on every layer head to head (~31 G FLOP/s on the 1x1 transitions; 8 accumulators +
+ * 4 weight quads + the splat fit x64's 16 vector registers, 3x16 spills; unrolling K by 2 or 4 was 10-40 % slower);
+ * 2x4 led the scalar tiles. The im2col block size (8-128 KB) made no measurable difference.
  */
 export const PREFERRED_F32_GEMM: Readonly<Record<Isa, string>> = {
   wasmsimd: 'f32_gemm_2x16__wasmsimd',
