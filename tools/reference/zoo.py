@@ -14,33 +14,84 @@ import numpy as np
 import tensorflow as tf
 import larq_zoo as lqz
 
+from larq_zoo.core import utils
+from zookeeper import factory
+
 from common import case_seed, randomize_weights, save_case, seed_everything
 
 GROUP = "zoo"
 
 
 class ZooCase:
-    def __init__(self, name, fn, sizes, classes, width=None, n_inputs=3):
+    def __init__(self, name, fn, sizes, classes, width=None, n_inputs=3, width_note=None):
         self.name, self.fn, self.sizes, self.classes, self.width, self.n_inputs = name, fn, sizes, classes, width, n_inputs
+        self.width_note = width_note
 
 
+def halve(*widths: int) -> dict[int, int]:
+    return {w: w // 2 for w in widths}
+
+
+@factory
+class _MeliusNet22HalfFactory(lqz.literature.meliusnet.MeliusNet22Factory):
+    """MeliusNet22 at half width. Its blocks hard-code 64 new channels (the improvement block's
+    Lambda pads by `f_in - 64`, a closure a config edit cannot reach), so the narrowing is done
+    in the factory: growth 64 -> 32, transitions (160, 224, 256) -> (80, 112, 128)."""
+
+    growth = 32
+    transition_features = (80, 112, 128, None)
+
+    def dense_block(self, x, name=None):
+        w = self.norm(x, name=f"{name}_bn")
+        w = self.quant_conv(w, self.growth, 3, name=f"{name}_binconv")
+        return utils.TFOpLayer(tf.concat, axis=-1, name=f"{name}_concat")([x, w])
+
+    def improvement_block(self, x, name=None):
+        w = self.norm(x, name=f"{name}_bn")
+        w = self.quant_conv(w, self.growth, 3, name=f"{name}_binconv")
+        pad = int(x.shape[-1]) - self.growth
+        return tf.keras.layers.Lambda(
+            lambda x_: x_[0] + tf.pad(x_[1], [[0, 0], [0, 0], [0, 0], [pad, 0]]), name=f"{name}_merge")([x, w])
+
+
+def _melius_half(**kw):
+    return _MeliusNet22HalfFactory(**kw).build()
+
+
+# A floor of 32x32 (CIFAR size) for the architectures that accept any size (global pooling,
+# "same" convs); the others at the exact smallest size they accept, found by bisection
+# (AlexNet-style stride-4 stems followed by VALID pools / a 6x6 VALID conv).
 SMALL = [32, 48, 64, 96, 128, 160, 192, 224]
+MIN_ALEXNET, MIN_XNORNET, MIN_DOREFANET = 57, 217, 44
+RESNET = halve(64, 128, 256, 512)
 CASES = [
     ZooCase("QuickNetSmall", lqz.sota.QuickNetSmall, [224], 1000),
     ZooCase("QuickNet", lqz.sota.QuickNet, [224], 1000),
     ZooCase("QuickNetLarge", lqz.sota.QuickNetLarge, [224], 1000),
-    ZooCase("BiRealNet", lqz.literature.BiRealNet, SMALL, 10),
-    ZooCase("BinaryResNetE18", lqz.literature.BinaryResNetE18, SMALL, 10),
-    ZooCase("BinaryDenseNet28", lqz.literature.BinaryDenseNet28, SMALL, 10),
-    ZooCase("BinaryDenseNet37", lqz.literature.BinaryDenseNet37, SMALL, 10),
-    ZooCase("BinaryDenseNet37Dilated", lqz.literature.BinaryDenseNet37Dilated, SMALL, 10),
-    ZooCase("BinaryDenseNet45", lqz.literature.BinaryDenseNet45, SMALL, 10),
-    ZooCase("MeliusNet22", lqz.literature.MeliusNet22, SMALL, 10),
-    ZooCase("RealToBinaryNet", lqz.literature.RealToBinaryNet, SMALL, 10),
-    ZooCase("BinaryAlexNet", lqz.literature.BinaryAlexNet, SMALL, 10),
-    # The 4096-wide 6x6 conv / dense layers alone would be ~60 MB of weights: narrowed to 512.
-    ZooCase("XNORNet", lqz.literature.XNORNet, SMALL, 10, width={4096: 512}),
-    ZooCase("DoReFaNet", lqz.literature.DoReFaNet, SMALL, 10, width={4096: 512}),
+    # ~1 MB each (binary kernels cost 1 bit in the .tflite and ~1.3 bits in the gzipped .h5,
+    # float kernels 4 + ~1.5 bytes): the residual nets at half width.
+    ZooCase("BiRealNet", lqz.literature.BiRealNet, SMALL, 10, width=RESNET),
+    ZooCase("BinaryResNetE18", lqz.literature.BinaryResNetE18, SMALL, 10, width=RESNET),
+    # DenseNets: growth rate and every transition width halved (quartered for the deepest).
+    ZooCase("BinaryDenseNet28", lqz.literature.BinaryDenseNet28, SMALL, 10, width=halve(64, 128, 160, 192, 256)),
+    ZooCase("BinaryDenseNet37", lqz.literature.BinaryDenseNet37, SMALL, 10, width=halve(64, 128, 192, 256)),
+    ZooCase("BinaryDenseNet37Dilated", lqz.literature.BinaryDenseNet37Dilated, SMALL, 10,
+            width=halve(64, 128, 192, 256)),
+    ZooCase("BinaryDenseNet45", lqz.literature.BinaryDenseNet45, SMALL, 10,
+            width={64: 16, 160: 40, 288: 72}),
+    ZooCase("MeliusNet22", _melius_half, SMALL, 10,
+            width_note=["dense/improvement blocks: 64 -> 32 new channels", "transitions: (160, 224, 256) -> (80, 112, 128)"]),
+    ZooCase("RealToBinaryNet", lqz.literature.RealToBinaryNet, SMALL, 10, width=halve(8, 16, 32, 64, 128, 256, 512)),
+    # The 4096-wide layers alone would be ~60 MB of weights: 4096 -> 512, the convs halved.
+    ZooCase("BinaryAlexNet", lqz.literature.BinaryAlexNet, [MIN_ALEXNET], 10,
+            width={**halve(64, 192, 384, 256), 4096: 512}),
+    # Smallest input 217 (stride-4 stem, three VALID 3x3/2 pools, then a 6x6 VALID conv): one
+    # input sample (0.57 MB each); 4096 -> 256, the convs halved.
+    ZooCase("XNORNet", lqz.literature.XNORNet, [MIN_XNORNET], 10, width={**halve(96, 256, 384), 4096: 256}, n_inputs=1),
+    # DoReFa's 2-bit activations keep every conv a float CONV_2D (float32 kernels in the
+    # .tflite): every width divided by 8.
+    ZooCase("DoReFaNet", lqz.literature.DoReFaNet, [MIN_DOREFANET], 10,
+            width={96: 12, 256: 32, 384: 48, 4096: 128}),
 ]
 
 
@@ -63,6 +114,11 @@ def narrow(model: tf.keras.Model, width: dict[int, int]) -> tuple[tf.keras.Model
     changed = []
     for layer in cfg["layers"]:
         lc = layer["config"]
+        layer.pop("build_config", None)  # recorded input shapes would rebuild the old widths
+        if layer["class_name"] == "Reshape" and len(lc["target_shape"]) == 3 and lc["target_shape"][:2] in ([1, 1], (1, 1)):
+            # (1, 1, C) after global pooling / flatten: C follows the narrowed widths.
+            changed.append(f"{lc['name']}.target_shape: {list(lc['target_shape'])} -> [1, 1, -1]")
+            lc["target_shape"] = [1, 1, -1]
         for key in ("units", "filters"):
             if lc.get(key) in width:
                 changed.append(f"{layer['config']['name']}.{key}: {lc[key]} -> {width[lc[key]]}")
@@ -96,26 +152,49 @@ def _serializable_initializers(model) -> list[str]:
 
 
 def generate(only_cases=None, log=print):
+    failed = []
     for c in CASES:
         if only_cases and c.name not in only_cases:
             continue
         log(f"  {GROUP}/{c.name}")
-        seed = case_seed(GROUP, c.name)
-        rng = seed_everything(seed)
-        model, size = build(c)
-        notes, extra = [], {"zoo": {"architecture": c.name, "input_size": size, "num_classes": c.classes,
-                                    "weights": "random (weights=None, then seeded randomisation)"}}
-        if c.width:
-            model, changed = narrow(model, c.width)
-            extra["zoo"]["width_reduction"] = changed
-            notes.append("narrowed layers (both .h5 and .tflite): " + "; ".join(changed))
-        fixed = _serializable_initializers(model)
-        if fixed:
-            notes.append("initializers replaced by zeros so the .h5 loads (inference unaffected): " + ", ".join(fixed))
-        calib = rng.normal(0, 1, (4, size, size, 3)).astype(np.float32)
-        randomize_weights(model, rng, calib_input=calib)
-        entry = save_case(GROUP, c.name, model, seed=seed, rng=rng, notes=notes, extra=extra,
-                          description=f"Larq Zoo {c.name}, {size}x{size}x3, {c.classes} classes, random weights")
-        log(f"    {size}x{size}: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in entry["sizes"].items()
-                                         if v > 200_000))
+        try:
+            entry = _generate_case(c, log)
+        except Exception as e:  # noqa: BLE001 - go on with the next case, fail at the end
+            log(f"    FAILED: {type(e).__name__}: {str(e)[:2000]}")
+            failed.append(c.name)
+            continue
         yield entry
+    if failed:
+        raise RuntimeError(f"zoo cases failed (not in the manifest): {', '.join(failed)}")
+
+
+def _generate_case(c: ZooCase, log):
+    seed = case_seed(GROUP, c.name)
+    rng = seed_everything(seed)
+    model, size = build(c)
+    notes, extra = [], {"zoo": {"architecture": c.name, "input_size": size, "num_classes": c.classes,
+                                "weights": "random (weights=None, then seeded randomisation)"}}
+    if c.width:
+        model, changed = narrow(model, c.width)
+        extra["zoo"]["width_reduction"] = changed
+        notes.append("narrowed layers (both .h5 and .tflite): " + "; ".join(changed))
+    elif c.width_note:
+        extra["zoo"]["width_reduction"] = list(c.width_note)
+        notes.append("narrowed in the model factory (both .h5 and .tflite): " + "; ".join(c.width_note))
+    if c.n_inputs != 3:
+        notes.append(f"{c.n_inputs} input sample(s) instead of 3: each input is "
+                     f"{size * size * 3 * 4 / 1e6:.2f} MB and the corpus budget is 60 MB")
+    fixed = _serializable_initializers(model)
+    if fixed:
+        notes.append("initializers replaced by zeros so the .h5 loads (inference unaffected): " + ", ".join(fixed))
+    calib = rng.normal(0, 1, (4, size, size, 3)).astype(np.float32)
+    # One magnitude-aware scale per layer keeps the gzipped .h5 of the non-QuickNet models small.
+    magnitude_scale = "channel" if c.name.startswith("QuickNet") else "layer"
+    extra["zoo"]["magnitude_aware_scale"] = magnitude_scale
+    randomize_weights(model, rng, calib_input=calib, magnitude_scale=magnitude_scale)
+    entry = save_case(GROUP, c.name, model, seed=seed, rng=rng, notes=notes, extra=extra, n_inputs=c.n_inputs,
+                      description=f"Larq Zoo {c.name}, {size}x{size}x3, {c.classes} classes, random weights"
+                      + (", reduced width" if c.width or c.width_note else ""))
+    log(f"    {size}x{size}: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in entry["sizes"].items()
+                                     if v > 200_000))
+    return entry
