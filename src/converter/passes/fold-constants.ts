@@ -49,6 +49,22 @@ export function broadcastBinary(a: Float32Array, as: number[], b: Float32Array, 
   const sa = strides(pa).map((s, i) => (pa[i] === 1 ? 0 : s));
   const sb = strides(pb).map((s, i) => (pb[i] === 1 ? 0 : s));
   const out = new Float32Array(shapeSize(shape));
+  // Common case, kept free of index bookkeeping: one side is the full shape and the other a suffix of it
+  // (a scalar, a per-channel vector, or the same shape).
+  const suffixOf = (small: number[], big: number[]): boolean => {
+    const first = small.findIndex((d) => d !== 1);
+    return first < 0 || small.slice(first).every((d, i) => d === big[first + i]);
+  };
+  if (pa.every((d, i) => d === shape[i]) && suffixOf(pb, pa)) {
+    const m = b.length;
+    for (let k = 0; k < out.length; k++) out[k] = fn(a[k], b[k % m]);
+    return { data: out, shape };
+  }
+  if (pb.every((d, i) => d === shape[i]) && suffixOf(pa, pb)) {
+    const m = a.length;
+    for (let k = 0; k < out.length; k++) out[k] = fn(a[k % m], b[k]);
+    return { data: out, shape };
+  }
   const idx = new Array<number>(n).fill(0);
   for (let k = 0; k < out.length; k++) {
     let ia = 0, ib = 0;
@@ -82,6 +98,21 @@ export function transpose(x: Float32Array, shape: number[], perm: number[]): { d
   const inStrides = strides(shape);
   const permStrides = perm.map((p) => inStrides[p]);
   const out = new Float32Array(x.length);
+  if (shape.length === 4) {
+    // Kernels (HWIO → OHWI) are the bulk of a model's weights: plain nested loops, no index bookkeeping.
+    const [n0, n1, n2, n3] = outShape;
+    const [s0, s1, s2, s3] = permStrides;
+    let k = 0;
+    for (let a = 0; a < n0; a++) {
+      for (let b = 0; b < n1; b++) {
+        for (let c = 0; c < n2; c++) {
+          const base = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < n3; d++) out[k++] = x[base + d * s3];
+        }
+      }
+    }
+    return { data: out, shape: outShape };
+  }
   const idx = new Array<number>(shape.length).fill(0);
   for (let k = 0; k < out.length; k++) {
     let src = 0;
@@ -92,6 +123,13 @@ export function transpose(x: Float32Array, shape: number[], perm: number[]): { d
   return { data: out, shape: outShape };
 }
 
+/** Larq's forward sign over a whole kernel (the UNARY entry, without a call per element). */
+function larqSign(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? -1 : 1;
+  return out;
+}
+
 function evaluate(op: IrOp): { data: Float32Array | Int32Array; shape: number[] } | undefined {
   const [a, b] = op.inputs;
   if (!a || !(a.data instanceof Float32Array)) {
@@ -99,6 +137,7 @@ function evaluate(op: IrOp): { data: Float32Array | Int32Array; shape: number[] 
     return undefined;
   }
   if (op.options.fusedActivationFunction !== undefined && op.options.fusedActivationFunction !== 0) return undefined;
+  if (op.type === 'LARQ_SIGN' && op.inputs.length === 1) return { data: larqSign(a.data), shape: a.shape };
   const u = UNARY[op.type];
   if (u && op.inputs.length === 1) return { data: a.data.map(u), shape: a.shape };
   const bin = BINARY[op.type];

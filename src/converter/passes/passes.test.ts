@@ -2,16 +2,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IrGraph, type IrTensor } from '../ir.js';
+import { packFloat32 } from '../../reference/bitpack.js';
 import { bconvPostOps } from './bconv-post-ops.js';
 import { binaryConv } from './binary-conv.js';
-import { bitpackWeights } from './bitpack-weights.js';
+import { bitpackWeights, packSigns } from './bitpack-weights.js';
 import { bitpackedOutput, outputThreshold } from './bitpacked-output.js';
 import { bmaxpool } from './bmaxpool.js';
 import { cse } from './cse.js';
 import { dce } from './dce.js';
 import { denseToBconv } from './dense-to-bconv.js';
 import { floatFusions } from './float-fusions.js';
-import { foldConstants } from './fold-constants.js';
+import { broadcastBinary, foldConstants, transpose } from './fold-constants.js';
 import { fusePadding } from './fuse-padding.js';
 import { int8Io } from './int8-io.js';
 import { DEFAULT_OPTIONS } from './pass.js';
@@ -274,4 +275,37 @@ test('int8-io: int8 input feeds LceQuantize directly; output gets a QUANTIZE; no
   assert.equal(g.inputs[0].dtype, 'int8');
   assert.equal(g.ops[0].inputs[0], g.inputs[0]);
   assert.equal(g.outputs[0].dtype, 'int8');
+});
+
+test('bitpack-weights: the float32 packer equals the reference packer (channels 1, 31, 32, 33, 65; zeros and -0)', () => {
+  for (const c of [1, 31, 32, 33, 65]) {
+    const rows = 3;
+    const src = Float32Array.from({ length: rows * c }, (_, i) => [1, -1, 0, -0, 0.5, -2][(i * 7 + c) % 6]!);
+    const words = Math.ceil(c / 32);
+    const want = new Int32Array(rows * words);
+    const got = new Int32Array(rows * words);
+    packFloat32(src, rows, c, want);
+    packSigns(src, rows, c, got);
+    assert.deepEqual([...got], [...want], `channels ${c}`);
+  }
+});
+
+test('fold-constants: broadcast fast paths agree with the general index walk', () => {
+  const a = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i - 7.5);
+  const v = Float32Array.from([2, -1, 0.5, 3]);
+  const mul = (x: number, y: number): number => Math.fround(x * y);
+  const fast = broadcastBinary(a, [2, 3, 4], v, [1, 4], mul)!;
+  const swapped = broadcastBinary(v, [4], a, [2, 3, 4], mul)!;
+  // [2,3,1] against [4] needs the general walk (neither side is the full shape).
+  const col = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const general = broadcastBinary(col, [2, 3, 1], v, [4], mul)!;
+  assert.deepEqual(fast.shape, [2, 3, 4]);
+  for (let k = 0; k < 24; k++) {
+    assert.equal(fast.data[k], mul(a[k]!, v[k % 4]!));
+    assert.equal(swapped.data[k], mul(v[k % 4]!, a[k]!));
+    assert.equal(general.data[k], mul(col[Math.floor(k / 4)]!, v[k % 4]!));
+  }
+  const t = transpose(Float32Array.from({ length: 24 }, (_, i) => i), [2, 3, 1, 4], [3, 0, 1, 2]);
+  assert.deepEqual(t.shape, [4, 2, 3, 1]);
+  assert.deepEqual([...t.data.slice(0, 7)], [0, 4, 8, 12, 16, 20, 1]);
 });
