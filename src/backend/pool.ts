@@ -164,8 +164,12 @@ export class ThreadPool {
       Atomics.add(ctl, base + Ctl.SEQ, 1);
       Atomics.notify(ctl, base + Ctl.SEQ, 1);
     }
-    kernels.invoke(name, desc, 0, rowBound(rows, tiles, grain, 1, t), scratch);
-    for (let w = 1; w < t; w++) this.waitFor(w - 1);
+    try {
+      kernels.invoke(name, desc, 0, rowBound(rows, tiles, grain, 1, t), scratch);
+    } finally {
+      // Even when this thread's share traps, the others must be finished before anyone reuses their slots.
+      for (let w = 1; w < t; w++) this.waitFor(w - 1);
+    }
   }
 
   private waitFor(worker: number): void {
