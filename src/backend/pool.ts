@@ -7,7 +7,8 @@
  */
 import { LceError } from '../errors.js';
 import type { Bconv2dPlan, WasmKernels } from './wasm.js';
-import { Ctl, JobKind, SLOT_INTS, functionExports, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import { Ctl, JobKind, SLOT_INTS, WORKER_LAYOUT, functionExports, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import { workerSource } from './worker.js';
 
 /** A started worker, whichever runtime made it. */
 interface PoolWorker {
@@ -41,17 +42,7 @@ export async function availableCores(): Promise<number> {
 async function spawnNodeWorker(): Promise<PoolWorker> {
   const specifier = 'node:worker_threads';
   const wt = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-  // From the TypeScript sources (development) the worker loads worker.ts through tsx's API: Node 20 applies
-  // neither the parent's loader nor an `--import` in execArgv to a worker's entry module.
-  let worker: import('node:worker_threads').Worker;
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
-    const parent = JSON.stringify(import.meta.url);
-    worker = new wt.Worker(`import(${api}).then((tsx) => tsx.tsImport(${entry}, ${parent}))`, { eval: true, execArgv: [] });
-  } else {
-    worker = new wt.Worker(new URL('./worker.js', import.meta.url), { execArgv: [] });
-  }
+  const worker = new wt.Worker(workerSource(), { eval: true, execArgv: [] });
   // Never keep the process alive: a forgotten session.release() must not hang Node.
   worker.unref();
   return {
@@ -67,13 +58,14 @@ async function spawnNodeWorker(): Promise<PoolWorker> {
 }
 
 function spawnBrowserWorker(): PoolWorker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  const worker = new Worker(url, { type: 'module' });
+  const url = URL.createObjectURL(new Blob([workerSource()], { type: 'text/javascript' }));
+  const worker = new Worker(url);
   return {
     post: (m) => worker.postMessage(m),
+    // The script URL is revoked once the worker has answered (revoking earlier may race its loading).
     firstReply: () => new Promise<WorkerReply>((resolve, reject) => {
-      worker.addEventListener('error', (e) => reject(new Error(`worker failed to start: ${e.message}`)), { once: true });
-      worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => resolve(e.data), { once: true });
+      worker.addEventListener('error', (e) => { URL.revokeObjectURL(url); reject(new Error(`worker failed to start: ${e.message}`)); }, { once: true });
+      worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => { URL.revokeObjectURL(url); resolve(e.data); }, { once: true });
     }),
     terminate: async () => { worker.terminate(); },
   };
@@ -124,7 +116,7 @@ export class ThreadPool {
         const w = isNode() ? await spawnNodeWorker() : spawnBrowserWorker();
         workers.push(w);
         const reply = w.firstReply();
-        w.post({ module: kernels.module, memory: kernels.memory, isa: kernels.isa, build: kernels.build, control, slot });
+        w.post({ module: kernels.module, memory: kernels.memory, control, slot, layout: WORKER_LAYOUT });
         const r = await reply;
         if (!r.ready) throw new Error(`worker ${slot} could not instantiate the kernels: ${r.error}`);
       }

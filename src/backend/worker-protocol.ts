@@ -32,14 +32,20 @@ export function functionExports(module: WebAssembly.Module): string[] {
   return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
 }
 
+/** The control-slot layout and job kinds, sent to the worker (whose program cannot import them). */
+export interface WorkerLayout {
+  slotInts: number; SEQ: number; DONE: number; KIND: number; STATUS: number; ARG0: number; STOP: number; CALL_ROWS: number;
+}
+
+export const WORKER_LAYOUT: WorkerLayout = { slotInts: SLOT_INTS, ...Ctl, STOP: JobKind.STOP, CALL_ROWS: JobKind.CALL_ROWS };
+
 /** The message a worker gets once, at start. */
 export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  isa: 'wasmsimd' | 'scalar';
-  build: 'simd' | 'scalar' | 'simd-shared' | 'scalar-shared';
   control: SharedArrayBuffer;
   slot: number;
+  layout: WorkerLayout;
 }
 
 /** What a worker answers to its init message. */
