@@ -2,8 +2,8 @@
  * LceBconv2d on the wasm kernels. Parse and validation are the reference op's (its prepare also builds the
  * geometry and folds the output transform); this prepare then packs the weights into wasm memory and writes the
  * kernel descriptor, and eval runs the GEMM on the tensors' byte offsets, split by output rows over the pool.
- * What the kernel cannot take (non-constant weights or transform, same-zero padding with int8/bitpacked output or
- * a clamping activation, tensors outside the arena) runs the reference eval on the reference state, so every model still runs.
+ * What the kernel cannot take (non-constant weights or transform, same-zero padding with int8/bitpacked output, a
+ * clamping activation or a filter larger than the image, tensors outside the arena) runs the reference eval on the reference state, so every model still runs.
  */
 import { lceBconv2d, type LceBconv2dOptions, type LceBconv2dState } from '../lce-bconv2d.js';
 import { Activation } from '../common.js';
@@ -40,8 +40,12 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
       // Same-zero padding is a correction added after the transform in the kernel: exact only without a clamp.
       const clamps = ref.activation === Activation.RELU || ref.activation === Activation.RELU6
         || ref.activation === Activation.RELU_N1_TO_1;
+      // The kernel's same-zero correction is wrong where the dilated filter is larger than the image (found on
+      // BiRealNet's 2x2 stage; a sweep over tiny shapes fails exactly there), so those layers run the reference.
+      const overhang = (g.filterHeight - 1) * g.dilationHeight + 1 > g.inHeight
+        || (g.filterWidth - 1) * g.dilationWidth + 1 > g.inWidth;
       const usable = filter instanceof Int32Array && !ref.foldAtEval
-        && (g.padMode !== 'same-zero' || (ref.outputKind === 'float32' && !clamps))
+        && (g.padMode !== 'same-zero' || (ref.outputKind === 'float32' && !clamps && !overhang))
         && (ref.outputKind !== 'int32' || thresholds instanceof Int32Array);
       if (!usable) return { ref, plan: null, split: false, boundInput: -1, boundOutput: -1 };
       const plan = k.prepareBconv2d({

@@ -13,6 +13,7 @@ import { fastLceBconv2d } from './lce-bconv2d.js';
 import { fastLceBMaxPool2d } from './lce-bmaxpool2d.js';
 import { fastLceDequantize } from './lce-dequantize.js';
 import { fastLceQuantize } from './lce-quantize.js';
+import { fastMean } from './mean.js';
 import { fastAveragePool2d, fastMaxPool2d } from './pool2d.js';
 
 export function createWasmRegistry(backend: WasmBackend): OpRegistry {
@@ -29,6 +30,7 @@ export function createWasmRegistry(backend: WasmBackend): OpRegistry {
     fastAveragePool2d(backend),
     fastAdd(backend),
     fastMul(backend),
+    fastMean(backend),
   ];
   for (const k of fast) {
     if (!map.has(k.type)) throw new Error(`fast op ${k.type} has no reference op`);
