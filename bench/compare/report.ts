@@ -61,6 +61,10 @@ export function ceilingMs(r: Report, model: string, threads: number): number {
   return w.binaryMacs / (r.ceiling.gmacsPerThread * 1e9 * threads) * 1e3;
 }
 
+function ratio(ms: number, base: number): string {
+  return Number.isFinite(base) && base > 0 ? ` (${(ms / base).toFixed(2)}×)` : '';
+}
+
 function lceJsMedian(r: Report, model: string, threads: number): number {
   const c = cell(r, 'lce-js', model, threads);
   return c && !c.error ? median(c.times) : NaN;
@@ -94,11 +98,11 @@ export function renderMarkdown(r: Report): string {
         const c = cell(r, e, model, t);
         if (!c || c.error || c.times.length === 0) { row.push(c?.error ? (c.error.startsWith('n/a') ? 'n/a¹' : 'failed¹') : '–'); continue; }
         const med = median(c.times);
-        row.push(e === 'lce-js' ? `**${fmtMs(med)}**` : `${fmtMs(med)} (${(med / base).toFixed(2)}×)`);
+        row.push(e === 'lce-js' ? `**${fmtMs(med)}**` : `${fmtMs(med)}${ratio(med, base)}`);
       }
       if (r.ceiling) {
         const cm = ceilingMs(r, model, t);
-        row.push(Number.isFinite(cm) ? `${fmtMs(cm)} (${(cm / base).toFixed(2)}×)` : '–');
+        row.push(Number.isFinite(cm) ? `${fmtMs(cm)}${ratio(cm, base)}` : '–');
       }
       L.push(`| ${row.join(' | ')} |`);
     }
