@@ -39,7 +39,7 @@ for (const entry of cases) {
       maxError: '', status: 'fail',
     };
     rows.push(row);
-    const session = await InferenceSession.create(fx.tflite, { modelName: `${entry.dir}/lce.tflite` });
+    const session = await InferenceSession.create(fx.tflite, { modelName: `${entry.dir}/lce.tflite`, ...(process.env.LCE_BACKEND ? { backend: process.env.LCE_BACKEND as 'reference' | 'wasm' } : {}) });
     const tolerance = toleranceOf(entry);
     let worst = 0;
     try {

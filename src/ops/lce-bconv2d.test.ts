@@ -34,7 +34,7 @@ function build(
   const tap = c.filterHeight * c.filterWidth * cg;
   const inF = randomSigns(rng, c.batch * c.inHeight * c.inWidth * c.channelsIn);
   const filtF = randomSigns(rng, c.channelsOut * tap);
-  const oracle = floatBinaryConv(c, inF, filtF);
+  const oracle = floatBinaryConv(c, inF, filtF, kind === 'float32');
   const inWords = bitpackedSize(c.channelsIn);
   const input = new Int32Array(c.batch * c.inHeight * c.inWidth * inWords);
   packFloat32(inF, c.batch * c.inHeight * c.inWidth, c.channelsIn, input);

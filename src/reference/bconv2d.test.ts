@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Activation, Padding } from '../ops/common.js';
 import { bitpackedSize, packFloat32 } from './bitpack.js';
 import {
-  backTransformConstant, bconv2dBitpacked, bconv2dFloat, bconv2dGeometry, bconv2dInt8, foldOutputTransform,
+  backTransformConstant, bconv2dAccum, bconv2dBitpacked, bconv2dFloat, bconv2dGeometry, bconv2dInt8, foldOutputTransform,
   type BconvOutputTransform, type Bconv2dGeometry,
 } from './bconv2d.js';
 import {
@@ -53,7 +53,7 @@ test('float output with multiplier 1, bias 0 equals the clamped ±1 float convol
     const c = randomCase(rng, (['valid', 'same-one', 'same-zero'] as const)[iter % 3]);
     const inF = randomSigns(rng, c.batch * c.inHeight * c.inWidth * c.channelsIn);
     const filtF = randomSigns(rng, c.channelsOut * c.filterHeight * c.filterWidth * (c.channelsIn / c.groups));
-    const oracle = floatBinaryConv(c, inF, filtF);
+    const oracle = floatBinaryConv(c, inF, filtF, true);
     const p = pack(c, inF, filtF);
     assert.equal(p.geometry.outHeight, oracle.outHeight, describe(c));
     assert.equal(p.geometry.outWidth, oracle.outWidth, describe(c));
@@ -73,7 +73,7 @@ test('float output with random multiplier/bias: clamp on the dot before the affi
     const filtF = randomSigns(rng, c.channelsOut * c.filterHeight * c.filterWidth * (c.channelsIn / c.groups));
     const mult = Float32Array.from({ length: c.channelsOut }, () => (rng() * 4 - 2));
     const bias = Float32Array.from({ length: c.channelsOut }, () => (rng() * 20 - 10));
-    const oracle = floatBinaryConv(c, inF, filtF);
+    const oracle = floatBinaryConv(c, inF, filtF, true);
     const p = pack(c, inF, filtF);
     const k = backTransformConstant(p.geometry);
     const out = new Float32Array(oracle.dot.length);
@@ -207,26 +207,44 @@ test('thresholds INT32_MIN / INT32_MAX always give −1 / +1', () => {
   assert.deepEqual([...out], new Array(9).fill(1));
 });
 
-test('same-zero, even Cg: each out-of-image tap adds Cg/2 to accum (LCE reference kernel)', () => {
+test('same-zero, even Cg: out-of-image taps add Cg/2 to accum (LCE reference kernel); a window overflowing both sides stays uncorrected in the float path (LCE default kernel)', () => {
   // 1×1 image, 3×3 SAME filter, Cin = 2, all weights +1, input −1 (bits 1): 8 taps outside, 1 inside.
   const c: FloatConvCase = {
     batch: 1, inHeight: 1, inWidth: 1, channelsIn: 2, channelsOut: 1, filterHeight: 3, filterWidth: 3, groups: 1,
     strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, pad: 'same-zero', activation: Activation.NONE,
   };
   const p = pack(c, Float32Array.from([-1, -1]), new Float32Array(18).fill(1));
-  const out = new Float32Array(1);
   const k = backTransformConstant(p.geometry);
   assert.equal(k, 18);
-  bconv2dFloat(p.geometry, p.input, p.filter, transformFor(k, c, Float32Array.from([1]), Float32Array.from([0])), out);
   // accum = 8·1 + 2 = 10; dot = 18 − 20 = −2 (the in-image tap only), as with zero padding.
-  assert.equal(out[0], -2);
-  const sameOne = { ...c, pad: 'same-one' as const };
-  const q = pack(sameOne, Float32Array.from([-1, -1]), new Float32Array(18).fill(1));
-  bconv2dFloat(q.geometry, q.input, q.filter, transformFor(k, sameOne, Float32Array.from([1]), Float32Array.from([0])), out);
+  assert.equal(bconv2dAccum(p.geometry, p.input, p.filter, 0, 0, 0, 0), 10);
+  // LCE's default kernel pads with +1 and corrects only windows that overflow one side per axis: this one
+  // overflows all four, so it keeps the same-one value 16 − 2 (as the real LCE does on tiny images).
+  const out = new Float32Array(1);
+  bconv2dFloat(p.geometry, p.input, p.filter, transformFor(k, c, Float32Array.from([1]), Float32Array.from([0])), out);
   assert.equal(out[0], 16 - 2);
+  // With a clamping activation LCE's default kernel refuses same-zero, so the reference kernel's zero padding holds.
+  const relu = { ...c, activation: Activation.RELU };
+  bconv2dFloat(p.geometry, p.input, p.filter, transformFor(k, relu, Float32Array.from([1]), Float32Array.from([0])), out);
+  assert.equal(out[0], 0);
 });
 
-test('same-zero with an odd channel count (float output, no clamp) is exact zero padding', () => {
+test('same-zero float path on a larger image: corrected border pixels are exact zero padding', () => {
+  // 5×5 image, 3×3 SAME: every border window overflows one side per axis, so LCE corrects it fully.
+  const c: FloatConvCase = {
+    batch: 1, inHeight: 5, inWidth: 5, channelsIn: 2, channelsOut: 1, filterHeight: 3, filterWidth: 3, groups: 1,
+    strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, pad: 'same-zero', activation: Activation.NONE,
+  };
+  const p = pack(c, new Float32Array(50).fill(-1), new Float32Array(18).fill(1));
+  const out = new Float32Array(25);
+  bconv2dFloat(p.geometry, p.input, p.filter, transformFor(18, c, Float32Array.from([1]), Float32Array.from([0])), out);
+  // corner: 4 in-image taps × 2 channels × (−1); edge: 6 taps; interior: 9 taps.
+  assert.equal(out[0], -8);
+  assert.equal(out[1], -12);
+  assert.equal(out[6], -18);
+});
+
+test('same-zero with an odd channel count (float output, no clamp) follows LCE\'s default kernel (corrected zero padding)', () => {
   const rng = makeRng(6);
   for (let iter = 0; iter < 60; iter++) {
     const c: FloatConvCase = {
@@ -235,7 +253,7 @@ test('same-zero with an odd channel count (float output, no clamp) is exact zero
     };
     const inF = randomSigns(rng, c.batch * c.inHeight * c.inWidth * c.channelsIn);
     const filtF = randomSigns(rng, c.channelsOut * c.filterHeight * c.filterWidth * c.channelsIn);
-    const oracle = floatBinaryConv(c, inF, filtF);
+    const oracle = floatBinaryConv(c, inF, filtF, true);
     const p = pack(c, inF, filtF);
     const k = backTransformConstant(p.geometry);
     const out = new Float32Array(oracle.dot.length);

@@ -147,22 +147,93 @@ export function foldOutputTransform(
   out.clampMax = k - lo;
 }
 
-/** Float32 output (NHWC, channelsOut per pixel): float32 arithmetic, no fused multiply-add. */
+/**
+ * Float32 output (NHWC, channelsOut per pixel): float32 arithmetic, no fused multiply-add.
+ * Same-zero padding without groups is computed the way LCE's default (optimized) kernel does, so that floats
+ * agree bit for bit: the same-one result goes through the transform, then the border pixels get a cached
+ * float(−multiplier) · (Σ of the filter's ±1 values over the taps that stick out) added in float32
+ * (see zeroPaddingCorrection for which taps LCE counts). Grouped same-zero convolutions only exist in LCE's
+ * reference kernel, which pads with zeros directly; so do we.
+ */
 export function bconv2dFloat(
   g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, t: BconvOutputTransform, output: Float32Array,
 ): void {
+  // LCE's optimized kernels take same-zero only for float output without groups and without a clamping
+  // activation (they refuse the rest); everything else is LCE's reference kernel: true zero padding.
+  const correct = usesZeroPaddingCorrection(g, t);
+  const accumGeometry: Bconv2dGeometry = correct ? { ...g, padMode: 'same-one' } : g;
+  const overflow = new Int32Array(3);
   let at = 0;
   for (let n = 0; n < g.batch; n++) {
     for (let oy = 0; oy < g.outHeight; oy++) {
       for (let ox = 0; ox < g.outWidth; ox++) {
+        const border = correct && correctionCase(g, oy, ox, overflow);
         for (let o = 0; o < g.channelsOut; o++) {
-          const a2 = 2 * bconv2dAccum(g, input, filter, n, oy, ox, o);
+          const a2 = 2 * bconv2dAccum(accumGeometry, input, filter, n, oy, ox, o);
           const x = a2 < t.clampMin ? t.clampMin : a2 > t.clampMax ? t.clampMax : a2;
-          output[at++] = Math.fround(Math.fround(x * t.multiplier[o]!) + t.bias[o]!);
+          let y = Math.fround(Math.fround(x * t.multiplier[o]!) + t.bias[o]!);
+          if (border) y = Math.fround(y + Math.fround(t.multiplier[o]! * zeroPaddingCorrection(g, filter, overflow, o)));
+          output[at++] = y;
         }
       }
     }
   }
+}
+
+/** Whether LCE computes this same-zero float convolution as same-one plus the zero-padding correction. */
+export function usesZeroPaddingCorrection(g: Bconv2dGeometry, t: BconvOutputTransform): boolean {
+  const k2 = 2 * backTransformConstant(g);
+  return g.padMode === 'same-zero' && g.groups === 1 && t.clampMin <= 0 && t.clampMax >= k2;
+}
+
+/**
+ * LCE's optimized kernels classify each output pixel by how far its window overflows the image on each side
+ * (core/bconv2d/zero_padding_correction.h) and correct only four classes: overflowing the top (not the bottom),
+ * the right (not the left), the left (not the right), the bottom (not the top), with the other axis' overflow
+ * clamped at 0. A pixel that fits none of them — e.g. a window larger than the image on both sides — gets no
+ * correction at all, i.e. keeps its same-one value. Writes [case, X, Y] into `out`; false when uncorrected.
+ */
+export function correctionCase(g: Bconv2dGeometry, oy: number, ox: number, out: Int32Array): boolean {
+  const effH = (g.filterHeight - 1) * g.dilationHeight + 1;
+  const effW = (g.filterWidth - 1) * g.dilationWidth + 1;
+  const leftOffset = Math.trunc(((g.outWidth - 1) * g.strideWidth + effW - g.inWidth) / 2);
+  const topOffset = Math.trunc(((g.outHeight - 1) * g.strideHeight + effH - g.inHeight) / 2);
+  const top = topOffset - oy * g.strideHeight;
+  const bottom = -top - g.inHeight + effH;
+  const left = leftOffset - ox * g.strideWidth;
+  const right = -left - g.inWidth + effW;
+  if (left <= 0 && right <= 0 && top <= 0 && bottom <= 0) return false;
+  if (right <= 0 && top > 0 && bottom < 0) out.set([0, Math.max(left, 0), top]);
+  else if (left < 0 && right > 0 && bottom <= 0) out.set([1, right, Math.max(top, 0)]);
+  else if (left > 0 && right < 0 && top <= 0) out.set([2, left, Math.max(bottom, 0)]);
+  else if (left <= 0 && top < 0 && bottom > 0) out.set([3, Math.max(right, 0), bottom]);
+  else return false;
+  return true;
+}
+
+/** LCE's (T)/(B)/(L)/(R) test: does the tap at dilated offset (ey, ex) count as outside for [case, X, Y]? */
+export function countsAsOutside(c: Int32Array, ey: number, ex: number, effH: number, effW: number): boolean {
+  const kind = c[0]!, X = c[1]!, Y = c[2]!;
+  const vertical = kind <= 1 ? ey < Y : effH - ey <= Y;
+  const horizontal = kind === 0 || kind === 2 ? ex < X : effW - ex <= X;
+  return vertical || horizontal;
+}
+
+/** Σ of the filter's ±1 values (Cin − 2·popcount per tap) over the taps LCE counts as outside for [case, X, Y]. */
+export function zeroPaddingCorrection(g: Bconv2dGeometry, filter: Int32Array, c: Int32Array, o: number): number {
+  const effH = (g.filterHeight - 1) * g.dilationHeight + 1;
+  const effW = (g.filterWidth - 1) * g.dilationWidth + 1;
+  let sum = 0;
+  for (let ky = 0; ky < g.filterHeight; ky++) {
+    for (let kx = 0; kx < g.filterWidth; kx++) {
+      if (!countsAsOutside(c, ky * g.dilationHeight, kx * g.dilationWidth, effH, effW)) continue;
+      const at = ((o * g.filterHeight + ky) * g.filterWidth + kx) * g.wordsPerGroup;
+      let ones = 0;
+      for (let w = 0; w < g.wordsPerGroup; w++) ones += popcount32(filter[at + w]!);
+      sum += g.channelsPerGroup - 2 * ones;
+    }
+  }
+  return sum;
 }
 
 /** Int8 output: the float transform (scale/zero point folded in), then round half away from zero and saturate. */

@@ -58,6 +58,12 @@ export function conv2dFloat(
   const groups = inC / filterC;
   const perGroup = outC / groups;
   const filterStride = filterH * filterW * filterC;
+  // LCE's x86 TFLite sums a GEMM with bias-initialised fused multiply-adds (ruy), but a single output pixel is a
+  // matrix × vector with four float32 lanes (see fully-connected.ts gemmDot / gemvDot).
+  const gemv = g.batch * outH * outW === 1;
+  const lanes = new Float64Array(4);
+  const tail = new Float64Array(3);
+  const body = filterStride - (filterStride % 4);
   let o = 0;
   for (let b = 0; b < g.batch; b++) {
     const inBatch = b * inH * inW * inC;
@@ -72,16 +78,27 @@ export function conv2dFloat(
         for (let oc = 0; oc < outC; oc++) {
           const inChannel0 = ((oc / perGroup) | 0) * filterC;
           const fBase = oc * filterStride;
-          let acc = 0;
+          let acc = bias ? bias[oc]! : 0;
+          if (gemv) { lanes.fill(0); tail.fill(0); }
           for (let fy = fy0; fy < fy1; fy++) {
             const rowBase = inBatch + (iy0 + fy * g.dilationH) * inW * inC + inChannel0;
             for (let fx = fx0; fx < fx1; fx++) {
               const iBase = rowBase + (ix0 + fx * g.dilationW) * inC;
               const fRow = fBase + (fy * filterW + fx) * filterC;
-              for (let c = 0; c < filterC; c++) acc += input[iBase + c]! * filter[fRow + c]!;
+              if (gemv) {
+                // lane = position in the im2col row (out-of-image taps are zeros there and add nothing)
+                for (let c = 0; c < filterC; c++) {
+                  const d = (fy * filterW + fx) * filterC + c;
+                  const p = Math.fround(input[iBase + c]! * filter[fRow + c]!);
+                  if (d < body) lanes[d & 3] = Math.fround(lanes[d & 3]! + p);
+                  else tail[d - body] = p;
+                }
+              } else {
+                for (let c = 0; c < filterC; c++) acc = Math.fround(acc + input[iBase + c]! * filter[fRow + c]!);
+              }
             }
           }
-          if (bias) acc += bias[oc]!;
+          if (gemv) acc = gemvFinish(lanes, tail, filterStride - body, bias ? bias[oc]! : 0);
           output[o++] = acc < actMin ? actMin : acc > actMax ? actMax : acc;
         }
       }
@@ -130,4 +147,11 @@ export function conv2dInt8(
       }
     }
   }
+}
+
+/** The end of a matrix × vector output: lanes reduced as (l0 + l1) + (l2 + l3), the depth tail in order, the bias. */
+function gemvFinish(lanes: Float64Array, tail: Float64Array, tailLength: number, bias: number): number {
+  let acc = Math.fround(Math.fround(lanes[0]! + lanes[1]!) + Math.fround(lanes[2]! + lanes[3]!));
+  for (let i = 0; i < tailLength; i++) acc = Math.fround(acc + tail[i]!);
+  return Math.fround(acc + bias);
 }

@@ -44,15 +44,14 @@ export function depthwiseConv2dFloat(
         const fx1 = tapEnd(ix0, inW, filterW, g.dilationW);
         for (let oc = 0; oc < outC; oc++) {
           const ic = (oc / depthMultiplier) | 0;
-          let acc = 0;
+          let acc = bias ? bias[oc]! : 0;
           for (let fy = fy0; fy < fy1; fy++) {
             const rowBase = inBatch + (iy0 + fy * g.dilationH) * inW * inC + ic;
             const fRow = fy * filterW * outC + oc;
             for (let fx = fx0; fx < fx1; fx++) {
-              acc += input[rowBase + (ix0 + fx * g.dilationW) * inC]! * filter[fRow + fx * outC]!;
+              acc = Math.fround(acc + Math.fround(input[rowBase + (ix0 + fx * g.dilationW) * inC]! * filter[fRow + fx * outC]!));
             }
           }
-          if (bias) acc += bias[oc]!;
           output[o++] = acc < actMin ? actMin : acc > actMax ? actMax : acc;
         }
       }

@@ -6,6 +6,7 @@
 import { shapeSize, type DType, type TensorData } from '../graph/dtype.js';
 import type { OperatorDef, Quantization } from '../graph/model.js';
 import { Activation } from '../ops/common.js';
+import { correctionCase, countsAsOutside, type Bconv2dGeometry } from './bconv2d.js';
 import type { OpKernel, RuntimeTensor, TensorSpec } from '../ops/kernel.js';
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
@@ -77,7 +78,9 @@ export function dotClampRange(activation: number, k: number): [number, number] {
  * Output size and SAME split computed here from first principles: out = ceil(in/s) for SAME,
  * ceil((in − fe + 1)/s) for VALID; the odd padding pixel goes after.
  */
-export function floatBinaryConv(c: FloatConvCase, input: Float32Array, filter: Float32Array): FloatConvResult {
+export function floatBinaryConv(
+  c: FloatConvCase, input: Float32Array, filter: Float32Array, lceFloatPath = false,
+): FloatConvResult {
   const cg = c.channelsIn / c.groups;
   const outPerGroup = c.channelsOut / c.groups;
   const feH = (c.filterHeight - 1) * c.dilationHeight + 1;
@@ -91,10 +94,18 @@ export function floatBinaryConv(c: FloatConvCase, input: Float32Array, filter: F
   const k = c.filterHeight * c.filterWidth * cg;
   const [lo, hi] = dotClampRange(c.activation, k);
   const dot = new Float64Array(c.batch * outHeight * outWidth * c.channelsOut);
+  // LCE's default kernel for same-zero float output (no groups, no clamp) pads with +1 and then subtracts the filter
+  // values of the taps its border classification counts as outside; pixels it cannot classify keep +1 padding.
+  const quirk = lceFloatPath && c.pad === 'same-zero' && c.groups === 1 && lo <= -k && hi >= k;
+  const lceCase = new Int32Array(3);
+  const geometry = { inHeight: c.inHeight, inWidth: c.inWidth, outHeight, outWidth, filterHeight: c.filterHeight,
+    filterWidth: c.filterWidth, strideHeight: c.strideHeight, strideWidth: c.strideWidth, dilationHeight: c.dilationHeight,
+    dilationWidth: c.dilationWidth } as Bconv2dGeometry;
   let at = 0;
   for (let n = 0; n < c.batch; n++) {
     for (let oy = 0; oy < outHeight; oy++) {
       for (let ox = 0; ox < outWidth; ox++) {
+        const corrected = quirk && correctionCase(geometry, oy, ox, lceCase);
         for (let o = 0; o < c.channelsOut; o++) {
           const g = Math.floor(o / outPerGroup);
           let sum = 0;
@@ -103,10 +114,11 @@ export function floatBinaryConv(c: FloatConvCase, input: Float32Array, filter: F
               const iy = oy * c.strideHeight - padTop + ky * c.dilationHeight;
               const ix = ox * c.strideWidth - padLeft + kx * c.dilationWidth;
               const inImage = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
+              const counted = corrected && countsAsOutside(lceCase, ky * c.dilationHeight, kx * c.dilationWidth, feH, feW);
               for (let ci = 0; ci < cg; ci++) {
-                const x = inImage ? input[((n * c.inHeight + iy) * c.inWidth + ix) * c.channelsIn + g * cg + ci]! : padValue;
+                const x = inImage ? input[((n * c.inHeight + iy) * c.inWidth + ix) * c.channelsIn + g * cg + ci]! : quirk ? 1 : padValue;
                 const w = filter[((o * c.filterHeight + ky) * c.filterWidth + kx) * cg + ci]!;
-                sum += x * w;
+                sum += x * w - (counted ? w : 0);
               }
             }
           }

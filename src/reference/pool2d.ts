@@ -42,9 +42,9 @@ export function averagePool2dFloat(
           let sum = 0;
           for (let y = y0; y < y1; y++) {
             const row = inBatch + y * inW * C + c;
-            for (let x = x0; x < x1; x++) sum += input[row + x * C]!;
+            for (let x = x0; x < x1; x++) sum = Math.fround(sum + input[row + x * C]!);
           }
-          // summed in double (TFLite: float32, order-dependent anyway); the quotient is rounded to float32 before clamping
+          // summed in float32 in window order (row by row) and divided in float32, as TFLite's float kernels do
           const avg = Math.fround(sum / count);
           output[o++] = avg < actMin ? actMin : avg > actMax ? actMax : avg;
         }
