@@ -1,6 +1,6 @@
 import {
   F_INPUT, F_IN_H, F_IN_W, F_IN_C, F_OUT_H, F_OUT_W, F_FH, F_FW, F_SH, F_SW, F_DH, F_DW, F_PAD_TOP, F_PAD_LEFT,
-  F_K, F_BLOCK_ROWS, F_DIRECT,
+  F_K, F_BLOCK_ROWS, F_DIRECT, F_BATCH,
 } from './f32_desc';
 
 /** A register-blocked float GEMM over `rows` A rows (K floats each) at `a`; output rows from mBase. */
@@ -85,9 +85,19 @@ export function f32_im2col(d: usize, mBase: i32, rows: i32, dst: usize): void {
  * CONV_2D / FULLY_CONNECTED over output rows [m0, m1): blocks of blockRows rows are im2col-ed into `scratch`
  * (per thread) and multiplied by the packed filter (MR-row tiles, then `tail`'s 1-row tile of the same NR), bias
  * and clamp fused into the store. Direct mode (1x1,
- * stride 1, no padding; FULLY_CONNECTED) reads the input rows in place.
+ * stride 1, no padding; FULLY_CONNECTED) reads the input rows in place. An op with a single output row is a matrix
+ * × vector and runs `gemv`, which sums in a different order (as LCE's x86 TFLite does; see reference gemvDot).
  */
-export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows, mr: i32, tail: F32GemmRows): void {
+export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows, mr: i32, tail: F32GemmRows,
+  gemv: F32GemmRows): void {
+  if (load<i32>(d + F_BATCH) * load<i32>(d + F_OUT_H) * load<i32>(d + F_OUT_W) == 1) {
+    if (m0 >= m1) return;
+    let a = scratch;
+    if (load<i32>(d + F_DIRECT) != 0) a = load<usize>(d + F_INPUT);
+    else f32_im2col(d, 0, 1, scratch);
+    gemv(d, a, 1, 0);
+    return;
+  }
   const blockRows = load<i32>(d + F_BLOCK_ROWS);
   const direct = load<i32>(d + F_DIRECT) != 0;
   const kBytes = <usize>load<i32>(d + F_K) << 2;

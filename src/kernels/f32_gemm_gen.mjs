@@ -17,8 +17,8 @@ import { f32ConvRows } from './f32_conv';
 
 function range(n) { return [...Array(n).keys()]; }
 
-function prologue(L, name, kind) {
-  L.push(`export function f32_gemm_${name}(d: usize, a: usize, rows: i32, mBase: i32): void {`);
+function prologue(L, name, kind, op = 'gemm') {
+  L.push(`export function f32_${op}_${name}(d: usize, a: usize, rows: i32, mBase: i32): void {`);
   L.push(`  const kBytes = <usize>load<i32>(d + F_K) << 2;`);
   L.push(`  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);`);
   L.push(`  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);`);
@@ -34,7 +34,10 @@ function simdTile(mr, nr) {
   const name = `${mr}x${nr}__wasmsimd`;
   const nq = nr / 4;
   const L = [];
-  L.push(`/** Float GEMM tile ${mr} rows x ${nr} channels: ${mr * nq} f32x4 accumulators (bias-initialised), splat A, clamp on store. */`);
+  L.push(`/**`);
+  L.push(` * Float GEMM tile ${mr} rows x ${nr} channels: ${mr * nq} f32x4 accumulators (bias-initialised), one emulated fused`);
+  L.push(` * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.`);
+  L.push(` */`);
   prologue(L, name, 'simd');
   L.push(`  for (let n = 0; n < nPadded; n += ${nr}) {`);
   L.push(`    const panel = w + <usize>n * kBytes;`);
@@ -46,10 +49,13 @@ function simdTile(mr, nr) {
   for (const r of range(mr)) for (const q of range(nq)) L.push(`      let c${r}_${q} = bv${q};`);
   L.push(`      let bp = panel;`);
   L.push(`      for (let k: usize = 0; k < kBytes; k += 4) {`);
-  for (const q of range(nq)) L.push(`        const w${q} = v128.load(bp, ${q * 16});`);
+  for (const q of range(nq)) {
+    L.push(`        const w${q}l = f64x2.promote_low_f32x4(v128.load64_zero(bp, ${q * 16}));`);
+    L.push(`        const w${q}h = f64x2.promote_low_f32x4(v128.load64_zero(bp, ${q * 16 + 8}));`);
+  }
   for (const r of range(mr)) {
-    L.push(`        ${r === 0 ? 'let ' : ''}x = v128.load32_splat(a${r} + k);`);
-    for (const q of range(nq)) L.push(`        c${r}_${q} = f32x4.add(c${r}_${q}, f32x4.mul(x, w${q}));`);
+    L.push(`        ${r === 0 ? 'let ' : ''}x = f64x2.splat(<f64>load<f32>(a${r} + k));`);
+    for (const q of range(nq)) L.push(`        c${r}_${q} = fma4(c${r}_${q}, x, w${q}l, w${q}h);`);
   }
   L.push(`        bp += ${nr * 4};`);
   L.push(`      }`);
@@ -62,14 +68,17 @@ function simdTile(mr, nr) {
   L.push(`  }`);
   L.push(`}`);
   L.push(`/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the ${mr}x${nr} SIMD tile. */`);
-  L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__wasmsimd); }`);
+  L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__wasmsimd, f32_gemv_1x${nr}__wasmsimd); }`);
   return L.join('\n');
 }
 
 function scalarTile(mr, nr) {
   const name = `${mr}x${nr}__scalar`;
   const L = [];
-  L.push(`/** Float GEMM tile ${mr} rows x ${nr} channels: ${mr * nr} scalar accumulators (bias-initialised), clamp on store. */`);
+  L.push(`/**`);
+  L.push(` * Float GEMM tile ${mr} rows x ${nr} channels: ${mr * nr} scalar accumulators (bias-initialised), one emulated fused`);
+  L.push(` * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.`);
+  L.push(` */`);
   prologue(L, name, 'scalar');
   L.push(`  for (let n = 0; n < nPadded; n += ${nr}) {`);
   L.push(`    const panel = w + <usize>n * kBytes;`);
@@ -81,10 +90,10 @@ function scalarTile(mr, nr) {
   for (const r of range(mr)) for (const j of range(nr)) L.push(`      let c${r}_${j} = bv${j};`);
   L.push(`      let bp = panel;`);
   L.push(`      for (let k: usize = 0; k < kBytes; k += 4) {`);
-  for (const j of range(nr)) L.push(`        const w${j} = load<f32>(bp, ${j * 4});`);
+  for (const j of range(nr)) L.push(`        const w${j} = <f64>load<f32>(bp, ${j * 4});`);
   for (const r of range(mr)) {
-    L.push(`        ${r === 0 ? 'let ' : ''}x = load<f32>(a${r} + k);`);
-    for (const j of range(nr)) L.push(`        c${r}_${j} += x * w${j};`);
+    L.push(`        ${r === 0 ? 'let ' : ''}x = <f64>load<f32>(a${r} + k);`);
+    for (const j of range(nr)) L.push(`        c${r}_${j} = <f32>(<f64>c${r}_${j} + x * w${j});`);
   }
   L.push(`        bp += ${nr * 4};`);
   L.push(`      }`);
@@ -97,7 +106,81 @@ function scalarTile(mr, nr) {
   L.push(`  }`);
   L.push(`}`);
   L.push(`/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the ${mr}x${nr} scalar tile. */`);
-  L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__scalar); }`);
+  L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__scalar, f32_gemv_1x${nr}__scalar); }`);
+  return L.join('\n');
+}
+
+// Matrix x vector (an op with one output row): per channel four f32 lanes over depth (lane d mod 4, multiply then
+// add), reduced as (l0 + l1) + (l2 + l3), the depth tail added in order, then the bias: the reference's gemvDot.
+function simdGemv(nr) {
+  const nq = nr / 4;
+  const name = `1x${nr}__wasmsimd`;
+  const L = [];
+  L.push(`/** Float GEMV over ${nr}-channel panels: 4 depth lanes x ${nq} f32x4 per panel (the reference's gemvDot order), clamp on store. */`);
+  prologue(L, name, 'simd', 'gemv');
+  L.push(`  const body = kBytes & ~<usize>15;`);
+  L.push(`  for (let m = 0; m < rows; m++) {`);
+  L.push(`    const ar = a + <usize>m * kBytes;`);
+  L.push(`    for (let n = 0; n < nPadded; n += ${nr}) {`);
+  L.push(`      let bp = w + <usize>n * kBytes;`);
+  for (const j of range(4)) for (const q of range(nq)) L.push(`      let l${j}_${q} = f32x4.splat(0);`);
+  L.push(`      let k: usize = 0;`);
+  L.push(`      for (; k < body; k += 16) {`);
+  for (const j of range(4)) {
+    L.push(`        ${j === 0 ? 'let ' : ''}x = v128.load32_splat(ar + k, ${j * 4});`);
+    for (const q of range(nq)) L.push(`        l${j}_${q} = f32x4.add(l${j}_${q}, f32x4.mul(x, v128.load(bp, ${(j * nr + q * 4) * 4})));`);
+  }
+  L.push(`        bp += ${nr * 16};`);
+  L.push(`      }`);
+  for (const q of range(nq)) L.push(`      let s${q} = f32x4.add(f32x4.add(l0_${q}, l1_${q}), f32x4.add(l2_${q}, l3_${q}));`);
+  L.push(`      for (; k < kBytes; k += 4) {`);
+  L.push(`        const x = v128.load32_splat(ar + k);`);
+  for (const q of range(nq)) L.push(`        s${q} = f32x4.add(s${q}, f32x4.mul(x, v128.load(bp, ${q * 16})));`);
+  L.push(`        bp += ${nr * 4};`);
+  L.push(`      }`);
+  L.push(`      const bo = bias + (<usize>n << 2);`);
+  for (const q of range(nq)) L.push(`      s${q} = f32x4.add(s${q}, v128.load(bo, ${q * 16}));`);
+  L.push(`      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);`);
+  L.push(`      const left = nReal - n;`);
+  L.push(`      ${range(nq).map((q) => `storeQuad(o + ${q * 16}, s${q}, left - ${q * 4}, lo, hi);`).join(' ')}`);
+  L.push(`    }`);
+  L.push(`  }`);
+  L.push(`}`);
+  return L.join('\n');
+}
+
+function scalarGemv(nr) {
+  const name = `1x${nr}__scalar`;
+  const L = [];
+  L.push(`/** Float GEMV over ${nr}-channel panels: 4 depth lanes per channel (the reference's gemvDot order), clamp on store. */`);
+  prologue(L, name, 'scalar', 'gemv');
+  L.push(`  const body = kBytes & ~<usize>15;`);
+  L.push(`  for (let m = 0; m < rows; m++) {`);
+  L.push(`    const ar = a + <usize>m * kBytes;`);
+  L.push(`    for (let n = 0; n < nPadded; n += ${nr}) {`);
+  L.push(`      let bp = w + <usize>n * kBytes;`);
+  for (const j of range(4)) for (const c of range(nr)) L.push(`      let l${j}_${c}: f32 = 0;`);
+  L.push(`      let k: usize = 0;`);
+  L.push(`      for (; k < body; k += 16) {`);
+  for (const j of range(4)) {
+    L.push(`        ${j === 0 ? 'let ' : ''}x = load<f32>(ar + k, ${j * 4});`);
+    for (const c of range(nr)) L.push(`        l${j}_${c} += x * load<f32>(bp, ${(j * nr + c) * 4});`);
+  }
+  L.push(`        bp += ${nr * 16};`);
+  L.push(`      }`);
+  for (const c of range(nr)) L.push(`      let s${c} = (l0_${c} + l1_${c}) + (l2_${c} + l3_${c});`);
+  L.push(`      for (; k < kBytes; k += 4) {`);
+  L.push(`        const x = load<f32>(ar + k);`);
+  for (const c of range(nr)) L.push(`        s${c} += x * load<f32>(bp, ${c * 4});`);
+  L.push(`        bp += ${nr * 4};`);
+  L.push(`      }`);
+  L.push(`      const bo = bias + (<usize>n << 2);`);
+  L.push(`      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);`);
+  L.push(`      const left = nReal - n;`);
+  L.push(`      ${range(nr).map((c) => `${c === 0 ? '' : `if (left > ${c}) `}store<f32>(o, clampf(s${c} + load<f32>(bo, ${c * 4}), lo, hi), ${c * 4});`).join(' ')}`);
+  L.push(`    }`);
+  L.push(`  }`);
+  L.push(`}`);
   return L.join('\n');
 }
 
@@ -112,15 +195,27 @@ const SIMD_STORE = `
   if (left > 1) store<f32>(p, f32x4.extract_lane(c, 1), 4);
   if (left > 2) store<f32>(p, f32x4.extract_lane(c, 2), 8);
 }
+
+/** c + x·w per lane with one rounding to f32 (a fused multiply-add): the product and sum are exact or rounded once in f64. */
+// @ts-ignore: decorator
+@inline function fma4(c: v128, x: v128, wl: v128, wh: v128): v128 {
+  const l = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(c), f64x2.mul(x, wl)));
+  const h = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(c, c, 2, 3, 2, 3)), f64x2.mul(x, wh)));
+  return i32x4.shuffle(l, h, 0, 1, 4, 5);
+}
 `;
+
+function gemvWidths(tiles) { return [...new Set(tiles.map(([, n]) => n))]; }
 
 export function generateF32Gemm() {
   const dir = dirname(fileURLToPath(import.meta.url));
   writeFileSync(join(dir, 'f32_gemm_simd.ts'),
-    HEADER + IMPORTS + SIMD_STORE + '\n' + F32_SIMD_TILES.map(([m, n]) => simdTile(m, n)).join('\n\n') + '\n');
+    HEADER + IMPORTS + SIMD_STORE + '\n' + F32_SIMD_TILES.map(([m, n]) => simdTile(m, n)).join('\n\n') + '\n\n'
+    + gemvWidths(F32_SIMD_TILES).map(simdGemv).join('\n\n') + '\n');
   writeFileSync(join(dir, 'f32_gemm_scalar.ts'),
     HEADER + IMPORTS.replace(" } from './f32_desc'", ", clampf } from './f32_desc'") + '\n'
-    + F32_SCALAR_TILES.map(([m, n]) => scalarTile(m, n)).join('\n\n') + '\n');
+    + F32_SCALAR_TILES.map(([m, n]) => scalarTile(m, n)).join('\n\n') + '\n\n'
+    + gemvWidths(F32_SCALAR_TILES).map(scalarGemv).join('\n\n') + '\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) generateF32Gemm();

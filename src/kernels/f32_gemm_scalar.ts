@@ -2,7 +2,10 @@
 import { F_K, F_N_PADDED, F_CH_OUT, F_WEIGHTS, F_BIAS, F_OUT, F_CLAMP_LO, F_CLAMP_HI, clampf } from './f32_desc';
 import { f32ConvRows } from './f32_conv';
 
-/** Float GEMM tile 1 rows x 2 channels: 2 scalar accumulators (bias-initialised), clamp on store. */
+/**
+ * Float GEMM tile 1 rows x 2 channels: 2 scalar accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.
+ */
 export function f32_gemm_1x2__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -21,11 +24,11 @@ export function f32_gemm_1x2__scalar(d: usize, a: usize, rows: i32, mBase: i32):
       let c0_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = load<f32>(bp, 0);
-        const w1 = load<f32>(bp, 4);
-        let x = load<f32>(a0 + k);
-        c0_0 += x * w0;
-        c0_1 += x * w1;
+        const w0 = <f64>load<f32>(bp, 0);
+        const w1 = <f64>load<f32>(bp, 4);
+        let x = <f64>load<f32>(a0 + k);
+        c0_0 = <f32>(<f64>c0_0 + x * w0);
+        c0_1 = <f32>(<f64>c0_1 + x * w1);
         bp += 8;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -34,9 +37,12 @@ export function f32_gemm_1x2__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x2 scalar tile. */
-export function f32_conv2d_1x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x2__scalar, 1, f32_gemm_1x2__scalar); }
+export function f32_conv2d_1x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x2__scalar, 1, f32_gemm_1x2__scalar, f32_gemv_1x2__scalar); }
 
-/** Float GEMM tile 1 rows x 4 channels: 4 scalar accumulators (bias-initialised), clamp on store. */
+/**
+ * Float GEMM tile 1 rows x 4 channels: 4 scalar accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.
+ */
 export function f32_gemm_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -59,15 +65,15 @@ export function f32_gemm_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
       let c0_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = load<f32>(bp, 0);
-        const w1 = load<f32>(bp, 4);
-        const w2 = load<f32>(bp, 8);
-        const w3 = load<f32>(bp, 12);
-        let x = load<f32>(a0 + k);
-        c0_0 += x * w0;
-        c0_1 += x * w1;
-        c0_2 += x * w2;
-        c0_3 += x * w3;
+        const w0 = <f64>load<f32>(bp, 0);
+        const w1 = <f64>load<f32>(bp, 4);
+        const w2 = <f64>load<f32>(bp, 8);
+        const w3 = <f64>load<f32>(bp, 12);
+        let x = <f64>load<f32>(a0 + k);
+        c0_0 = <f32>(<f64>c0_0 + x * w0);
+        c0_1 = <f32>(<f64>c0_1 + x * w1);
+        c0_2 = <f32>(<f64>c0_2 + x * w2);
+        c0_3 = <f32>(<f64>c0_3 + x * w3);
         bp += 16;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -76,9 +82,12 @@ export function f32_gemm_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x4 scalar tile. */
-export function f32_conv2d_1x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x4__scalar, 1, f32_gemm_1x4__scalar); }
+export function f32_conv2d_1x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x4__scalar, 1, f32_gemm_1x4__scalar, f32_gemv_1x4__scalar); }
 
-/** Float GEMM tile 2 rows x 4 channels: 8 scalar accumulators (bias-initialised), clamp on store. */
+/**
+ * Float GEMM tile 2 rows x 4 channels: 8 scalar accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.
+ */
 export function f32_gemm_2x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -106,20 +115,20 @@ export function f32_gemm_2x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
       let c1_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = load<f32>(bp, 0);
-        const w1 = load<f32>(bp, 4);
-        const w2 = load<f32>(bp, 8);
-        const w3 = load<f32>(bp, 12);
-        let x = load<f32>(a0 + k);
-        c0_0 += x * w0;
-        c0_1 += x * w1;
-        c0_2 += x * w2;
-        c0_3 += x * w3;
-        x = load<f32>(a1 + k);
-        c1_0 += x * w0;
-        c1_1 += x * w1;
-        c1_2 += x * w2;
-        c1_3 += x * w3;
+        const w0 = <f64>load<f32>(bp, 0);
+        const w1 = <f64>load<f32>(bp, 4);
+        const w2 = <f64>load<f32>(bp, 8);
+        const w3 = <f64>load<f32>(bp, 12);
+        let x = <f64>load<f32>(a0 + k);
+        c0_0 = <f32>(<f64>c0_0 + x * w0);
+        c0_1 = <f32>(<f64>c0_1 + x * w1);
+        c0_2 = <f32>(<f64>c0_2 + x * w2);
+        c0_3 = <f32>(<f64>c0_3 + x * w3);
+        x = <f64>load<f32>(a1 + k);
+        c1_0 = <f32>(<f64>c1_0 + x * w0);
+        c1_1 = <f32>(<f64>c1_1 + x * w1);
+        c1_2 = <f32>(<f64>c1_2 + x * w2);
+        c1_3 = <f32>(<f64>c1_3 + x * w3);
         bp += 16;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -129,9 +138,12 @@ export function f32_gemm_2x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x4 scalar tile. */
-export function f32_conv2d_2x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x4__scalar, 2, f32_gemm_1x4__scalar); }
+export function f32_conv2d_2x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x4__scalar, 2, f32_gemm_1x4__scalar, f32_gemv_1x4__scalar); }
 
-/** Float GEMM tile 4 rows x 2 channels: 8 scalar accumulators (bias-initialised), clamp on store. */
+/**
+ * Float GEMM tile 4 rows x 2 channels: 8 scalar accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.
+ */
 export function f32_gemm_4x2__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -159,20 +171,20 @@ export function f32_gemm_4x2__scalar(d: usize, a: usize, rows: i32, mBase: i32):
       let c3_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = load<f32>(bp, 0);
-        const w1 = load<f32>(bp, 4);
-        let x = load<f32>(a0 + k);
-        c0_0 += x * w0;
-        c0_1 += x * w1;
-        x = load<f32>(a1 + k);
-        c1_0 += x * w0;
-        c1_1 += x * w1;
-        x = load<f32>(a2 + k);
-        c2_0 += x * w0;
-        c2_1 += x * w1;
-        x = load<f32>(a3 + k);
-        c3_0 += x * w0;
-        c3_1 += x * w1;
+        const w0 = <f64>load<f32>(bp, 0);
+        const w1 = <f64>load<f32>(bp, 4);
+        let x = <f64>load<f32>(a0 + k);
+        c0_0 = <f32>(<f64>c0_0 + x * w0);
+        c0_1 = <f32>(<f64>c0_1 + x * w1);
+        x = <f64>load<f32>(a1 + k);
+        c1_0 = <f32>(<f64>c1_0 + x * w0);
+        c1_1 = <f32>(<f64>c1_1 + x * w1);
+        x = <f64>load<f32>(a2 + k);
+        c2_0 = <f32>(<f64>c2_0 + x * w0);
+        c2_1 = <f32>(<f64>c2_1 + x * w1);
+        x = <f64>load<f32>(a3 + k);
+        c3_0 = <f32>(<f64>c3_0 + x * w0);
+        c3_1 = <f32>(<f64>c3_1 + x * w1);
         bp += 8;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -184,9 +196,12 @@ export function f32_gemm_4x2__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x2 scalar tile. */
-export function f32_conv2d_4x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x2__scalar, 4, f32_gemm_1x2__scalar); }
+export function f32_conv2d_4x2__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x2__scalar, 4, f32_gemm_1x2__scalar, f32_gemv_1x2__scalar); }
 
-/** Float GEMM tile 4 rows x 4 channels: 16 scalar accumulators (bias-initialised), clamp on store. */
+/**
+ * Float GEMM tile 4 rows x 4 channels: 16 scalar accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (exact product and sum in f64, rounded to f32: the reference's gemmDot), clamp on store.
+ */
 export function f32_gemm_4x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -224,30 +239,30 @@ export function f32_gemm_4x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
       let c3_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = load<f32>(bp, 0);
-        const w1 = load<f32>(bp, 4);
-        const w2 = load<f32>(bp, 8);
-        const w3 = load<f32>(bp, 12);
-        let x = load<f32>(a0 + k);
-        c0_0 += x * w0;
-        c0_1 += x * w1;
-        c0_2 += x * w2;
-        c0_3 += x * w3;
-        x = load<f32>(a1 + k);
-        c1_0 += x * w0;
-        c1_1 += x * w1;
-        c1_2 += x * w2;
-        c1_3 += x * w3;
-        x = load<f32>(a2 + k);
-        c2_0 += x * w0;
-        c2_1 += x * w1;
-        c2_2 += x * w2;
-        c2_3 += x * w3;
-        x = load<f32>(a3 + k);
-        c3_0 += x * w0;
-        c3_1 += x * w1;
-        c3_2 += x * w2;
-        c3_3 += x * w3;
+        const w0 = <f64>load<f32>(bp, 0);
+        const w1 = <f64>load<f32>(bp, 4);
+        const w2 = <f64>load<f32>(bp, 8);
+        const w3 = <f64>load<f32>(bp, 12);
+        let x = <f64>load<f32>(a0 + k);
+        c0_0 = <f32>(<f64>c0_0 + x * w0);
+        c0_1 = <f32>(<f64>c0_1 + x * w1);
+        c0_2 = <f32>(<f64>c0_2 + x * w2);
+        c0_3 = <f32>(<f64>c0_3 + x * w3);
+        x = <f64>load<f32>(a1 + k);
+        c1_0 = <f32>(<f64>c1_0 + x * w0);
+        c1_1 = <f32>(<f64>c1_1 + x * w1);
+        c1_2 = <f32>(<f64>c1_2 + x * w2);
+        c1_3 = <f32>(<f64>c1_3 + x * w3);
+        x = <f64>load<f32>(a2 + k);
+        c2_0 = <f32>(<f64>c2_0 + x * w0);
+        c2_1 = <f32>(<f64>c2_1 + x * w1);
+        c2_2 = <f32>(<f64>c2_2 + x * w2);
+        c2_3 = <f32>(<f64>c2_3 + x * w3);
+        x = <f64>load<f32>(a3 + k);
+        c3_0 = <f32>(<f64>c3_0 + x * w0);
+        c3_1 = <f32>(<f64>c3_1 + x * w1);
+        c3_2 = <f32>(<f64>c3_2 + x * w2);
+        c3_3 = <f32>(<f64>c3_3 + x * w3);
         bp += 16;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -259,4 +274,128 @@ export function f32_gemm_4x4__scalar(d: usize, a: usize, rows: i32, mBase: i32):
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x4 scalar tile. */
-export function f32_conv2d_4x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x4__scalar, 4, f32_gemm_1x4__scalar); }
+export function f32_conv2d_4x4__scalar(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x4__scalar, 4, f32_gemm_1x4__scalar, f32_gemv_1x4__scalar); }
+
+/** Float GEMV over 2-channel panels: 4 depth lanes per channel (the reference's gemvDot order), clamp on store. */
+export function f32_gemv_1x2__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = load<f32>(d + F_CLAMP_LO), hi = load<f32>(d + F_CLAMP_HI);
+  const rowBytes = <usize>nReal << 2;
+  const body = kBytes & ~<usize>15;
+  for (let m = 0; m < rows; m++) {
+    const ar = a + <usize>m * kBytes;
+    for (let n = 0; n < nPadded; n += 2) {
+      let bp = w + <usize>n * kBytes;
+      let l0_0: f32 = 0;
+      let l0_1: f32 = 0;
+      let l1_0: f32 = 0;
+      let l1_1: f32 = 0;
+      let l2_0: f32 = 0;
+      let l2_1: f32 = 0;
+      let l3_0: f32 = 0;
+      let l3_1: f32 = 0;
+      let k: usize = 0;
+      for (; k < body; k += 16) {
+        let x = load<f32>(ar + k, 0);
+        l0_0 += x * load<f32>(bp, 0);
+        l0_1 += x * load<f32>(bp, 4);
+        x = load<f32>(ar + k, 4);
+        l1_0 += x * load<f32>(bp, 8);
+        l1_1 += x * load<f32>(bp, 12);
+        x = load<f32>(ar + k, 8);
+        l2_0 += x * load<f32>(bp, 16);
+        l2_1 += x * load<f32>(bp, 20);
+        x = load<f32>(ar + k, 12);
+        l3_0 += x * load<f32>(bp, 24);
+        l3_1 += x * load<f32>(bp, 28);
+        bp += 32;
+      }
+      let s0 = (l0_0 + l1_0) + (l2_0 + l3_0);
+      let s1 = (l0_1 + l1_1) + (l2_1 + l3_1);
+      for (; k < kBytes; k += 4) {
+        const x = load<f32>(ar + k);
+        s0 += x * load<f32>(bp, 0);
+        s1 += x * load<f32>(bp, 4);
+        bp += 8;
+      }
+      const bo = bias + (<usize>n << 2);
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      const left = nReal - n;
+      store<f32>(o, clampf(s0 + load<f32>(bo, 0), lo, hi), 0); if (left > 1) store<f32>(o, clampf(s1 + load<f32>(bo, 4), lo, hi), 4);
+    }
+  }
+}
+
+/** Float GEMV over 4-channel panels: 4 depth lanes per channel (the reference's gemvDot order), clamp on store. */
+export function f32_gemv_1x4__scalar(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = load<f32>(d + F_CLAMP_LO), hi = load<f32>(d + F_CLAMP_HI);
+  const rowBytes = <usize>nReal << 2;
+  const body = kBytes & ~<usize>15;
+  for (let m = 0; m < rows; m++) {
+    const ar = a + <usize>m * kBytes;
+    for (let n = 0; n < nPadded; n += 4) {
+      let bp = w + <usize>n * kBytes;
+      let l0_0: f32 = 0;
+      let l0_1: f32 = 0;
+      let l0_2: f32 = 0;
+      let l0_3: f32 = 0;
+      let l1_0: f32 = 0;
+      let l1_1: f32 = 0;
+      let l1_2: f32 = 0;
+      let l1_3: f32 = 0;
+      let l2_0: f32 = 0;
+      let l2_1: f32 = 0;
+      let l2_2: f32 = 0;
+      let l2_3: f32 = 0;
+      let l3_0: f32 = 0;
+      let l3_1: f32 = 0;
+      let l3_2: f32 = 0;
+      let l3_3: f32 = 0;
+      let k: usize = 0;
+      for (; k < body; k += 16) {
+        let x = load<f32>(ar + k, 0);
+        l0_0 += x * load<f32>(bp, 0);
+        l0_1 += x * load<f32>(bp, 4);
+        l0_2 += x * load<f32>(bp, 8);
+        l0_3 += x * load<f32>(bp, 12);
+        x = load<f32>(ar + k, 4);
+        l1_0 += x * load<f32>(bp, 16);
+        l1_1 += x * load<f32>(bp, 20);
+        l1_2 += x * load<f32>(bp, 24);
+        l1_3 += x * load<f32>(bp, 28);
+        x = load<f32>(ar + k, 8);
+        l2_0 += x * load<f32>(bp, 32);
+        l2_1 += x * load<f32>(bp, 36);
+        l2_2 += x * load<f32>(bp, 40);
+        l2_3 += x * load<f32>(bp, 44);
+        x = load<f32>(ar + k, 12);
+        l3_0 += x * load<f32>(bp, 48);
+        l3_1 += x * load<f32>(bp, 52);
+        l3_2 += x * load<f32>(bp, 56);
+        l3_3 += x * load<f32>(bp, 60);
+        bp += 64;
+      }
+      let s0 = (l0_0 + l1_0) + (l2_0 + l3_0);
+      let s1 = (l0_1 + l1_1) + (l2_1 + l3_1);
+      let s2 = (l0_2 + l1_2) + (l2_2 + l3_2);
+      let s3 = (l0_3 + l1_3) + (l2_3 + l3_3);
+      for (; k < kBytes; k += 4) {
+        const x = load<f32>(ar + k);
+        s0 += x * load<f32>(bp, 0);
+        s1 += x * load<f32>(bp, 4);
+        s2 += x * load<f32>(bp, 8);
+        s3 += x * load<f32>(bp, 12);
+        bp += 16;
+      }
+      const bo = bias + (<usize>n << 2);
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      const left = nReal - n;
+      store<f32>(o, clampf(s0 + load<f32>(bo, 0), lo, hi), 0); if (left > 1) store<f32>(o, clampf(s1 + load<f32>(bo, 4), lo, hi), 4); if (left > 2) store<f32>(o, clampf(s2 + load<f32>(bo, 8), lo, hi), 8); if (left > 3) store<f32>(o, clampf(s3 + load<f32>(bo, 12), lo, hi), 12);
+    }
+  }
+}

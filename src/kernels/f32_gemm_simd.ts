@@ -13,7 +13,18 @@ import { f32ConvRows } from './f32_conv';
   if (left > 2) store<f32>(p, f32x4.extract_lane(c, 2), 8);
 }
 
-/** Float GEMM tile 1 rows x 8 channels: 2 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/** c + x·w per lane with one rounding to f32 (a fused multiply-add): the product and sum are exact or rounded once in f64. */
+// @ts-ignore: decorator
+@inline function fma4(c: v128, x: v128, wl: v128, wh: v128): v128 {
+  const l = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(c), f64x2.mul(x, wl)));
+  const h = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(c, c, 2, 3, 2, 3)), f64x2.mul(x, wh)));
+  return i32x4.shuffle(l, h, 0, 1, 4, 5);
+}
+
+/**
+ * Float GEMM tile 1 rows x 8 channels: 2 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -32,11 +43,13 @@ export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       let c0_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -45,9 +58,12 @@ export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x8 SIMD tile. */
-export function f32_conv2d_1x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x8__wasmsimd, 1, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_1x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x8__wasmsimd, 1, f32_gemm_1x8__wasmsimd, f32_gemv_1x8__wasmsimd); }
 
-/** Float GEMM tile 2 rows x 8 channels: 4 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 2 rows x 8 channels: 4 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -69,14 +85,16 @@ export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       let c1_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -86,9 +104,12 @@ export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x8 SIMD tile. */
-export function f32_conv2d_2x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x8__wasmsimd, 2, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_2x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x8__wasmsimd, 2, f32_gemm_1x8__wasmsimd, f32_gemv_1x8__wasmsimd); }
 
-/** Float GEMM tile 4 rows x 8 channels: 8 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 4 rows x 8 channels: 8 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -116,20 +137,22 @@ export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       let c3_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a2 + k);
-        c2_0 = f32x4.add(c2_0, f32x4.mul(x, w0));
-        c2_1 = f32x4.add(c2_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a3 + k);
-        c3_0 = f32x4.add(c3_0, f32x4.mul(x, w0));
-        c3_1 = f32x4.add(c3_1, f32x4.mul(x, w1));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a2 + k));
+        c2_0 = fma4(c2_0, x, w0l, w0h);
+        c2_1 = fma4(c2_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a3 + k));
+        c3_0 = fma4(c3_0, x, w0l, w0h);
+        c3_1 = fma4(c3_1, x, w1l, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -141,9 +164,12 @@ export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 4x8 SIMD tile. */
-export function f32_conv2d_4x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x8__wasmsimd, 4, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_4x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_4x8__wasmsimd, 4, f32_gemm_1x8__wasmsimd, f32_gemv_1x8__wasmsimd); }
 
-/** Float GEMM tile 5 rows x 8 channels: 10 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 5 rows x 8 channels: 10 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -174,23 +200,25 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       let c4_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a2 + k);
-        c2_0 = f32x4.add(c2_0, f32x4.mul(x, w0));
-        c2_1 = f32x4.add(c2_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a3 + k);
-        c3_0 = f32x4.add(c3_0, f32x4.mul(x, w0));
-        c3_1 = f32x4.add(c3_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a4 + k);
-        c4_0 = f32x4.add(c4_0, f32x4.mul(x, w0));
-        c4_1 = f32x4.add(c4_1, f32x4.mul(x, w1));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a2 + k));
+        c2_0 = fma4(c2_0, x, w0l, w0h);
+        c2_1 = fma4(c2_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a3 + k));
+        c3_0 = fma4(c3_0, x, w0l, w0h);
+        c3_1 = fma4(c3_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a4 + k));
+        c4_0 = fma4(c4_0, x, w0l, w0h);
+        c4_1 = fma4(c4_1, x, w1l, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -203,9 +231,12 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 5x8 SIMD tile. */
-export function f32_conv2d_5x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_5x8__wasmsimd, 5, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_5x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_5x8__wasmsimd, 5, f32_gemm_1x8__wasmsimd, f32_gemv_1x8__wasmsimd); }
 
-/** Float GEMM tile 6 rows x 8 channels: 12 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 6 rows x 8 channels: 12 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -239,26 +270,28 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       let c5_1 = bv1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a2 + k);
-        c2_0 = f32x4.add(c2_0, f32x4.mul(x, w0));
-        c2_1 = f32x4.add(c2_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a3 + k);
-        c3_0 = f32x4.add(c3_0, f32x4.mul(x, w0));
-        c3_1 = f32x4.add(c3_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a4 + k);
-        c4_0 = f32x4.add(c4_0, f32x4.mul(x, w0));
-        c4_1 = f32x4.add(c4_1, f32x4.mul(x, w1));
-        x = v128.load32_splat(a5 + k);
-        c5_0 = f32x4.add(c5_0, f32x4.mul(x, w0));
-        c5_1 = f32x4.add(c5_1, f32x4.mul(x, w1));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a2 + k));
+        c2_0 = fma4(c2_0, x, w0l, w0h);
+        c2_1 = fma4(c2_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a3 + k));
+        c3_0 = fma4(c3_0, x, w0l, w0h);
+        c3_1 = fma4(c3_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a4 + k));
+        c4_0 = fma4(c4_0, x, w0l, w0h);
+        c4_1 = fma4(c4_1, x, w1l, w1h);
+        x = f64x2.splat(<f64>load<f32>(a5 + k));
+        c5_0 = fma4(c5_0, x, w0l, w0h);
+        c5_1 = fma4(c5_1, x, w1l, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -272,9 +305,12 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 6x8 SIMD tile. */
-export function f32_conv2d_6x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_6x8__wasmsimd, 6, f32_gemm_1x8__wasmsimd); }
+export function f32_conv2d_6x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_6x8__wasmsimd, 6, f32_gemm_1x8__wasmsimd, f32_gemv_1x8__wasmsimd); }
 
-/** Float GEMM tile 1 rows x 16 channels: 4 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 1 rows x 16 channels: 4 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -297,15 +333,19 @@ export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
       let c0_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        const w2 = v128.load(bp, 32);
-        const w3 = v128.load(bp, 48);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        c0_2 = f32x4.add(c0_2, f32x4.mul(x, w2));
-        c0_3 = f32x4.add(c0_3, f32x4.mul(x, w3));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        const w2l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 32));
+        const w2h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 40));
+        const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
+        const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_2 = fma4(c0_2, x, w2l, w2h);
+        c0_3 = fma4(c0_3, x, w3l, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -314,9 +354,12 @@ export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 1x16 SIMD tile. */
-export function f32_conv2d_1x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x16__wasmsimd, 1, f32_gemm_1x16__wasmsimd); }
+export function f32_conv2d_1x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_1x16__wasmsimd, 1, f32_gemm_1x16__wasmsimd, f32_gemv_1x16__wasmsimd); }
 
-/** Float GEMM tile 2 rows x 16 channels: 8 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 2 rows x 16 channels: 8 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -344,20 +387,24 @@ export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
       let c1_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        const w2 = v128.load(bp, 32);
-        const w3 = v128.load(bp, 48);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        c0_2 = f32x4.add(c0_2, f32x4.mul(x, w2));
-        c0_3 = f32x4.add(c0_3, f32x4.mul(x, w3));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
-        c1_2 = f32x4.add(c1_2, f32x4.mul(x, w2));
-        c1_3 = f32x4.add(c1_3, f32x4.mul(x, w3));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        const w2l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 32));
+        const w2h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 40));
+        const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
+        const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_2 = fma4(c0_2, x, w2l, w2h);
+        c0_3 = fma4(c0_3, x, w3l, w3h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_2 = fma4(c1_2, x, w2l, w2h);
+        c1_3 = fma4(c1_3, x, w3l, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -367,9 +414,12 @@ export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 2x16 SIMD tile. */
-export function f32_conv2d_2x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x16__wasmsimd, 2, f32_gemm_1x16__wasmsimd); }
+export function f32_conv2d_2x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_2x16__wasmsimd, 2, f32_gemm_1x16__wasmsimd, f32_gemv_1x16__wasmsimd); }
 
-/** Float GEMM tile 3 rows x 16 channels: 12 f32x4 accumulators (bias-initialised), splat A, clamp on store. */
+/**
+ * Float GEMM tile 3 rows x 16 channels: 12 f32x4 accumulators (bias-initialised), one emulated fused
+ * multiply-add per depth step (in f64x2 halves, rounded to f32: the reference's gemmDot, bit for bit), clamp on store.
+ */
 export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
   const kBytes = <usize>load<i32>(d + F_K) << 2;
   const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
@@ -402,25 +452,29 @@ export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
       let c2_3 = bv3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
-        const w0 = v128.load(bp, 0);
-        const w1 = v128.load(bp, 16);
-        const w2 = v128.load(bp, 32);
-        const w3 = v128.load(bp, 48);
-        let x = v128.load32_splat(a0 + k);
-        c0_0 = f32x4.add(c0_0, f32x4.mul(x, w0));
-        c0_1 = f32x4.add(c0_1, f32x4.mul(x, w1));
-        c0_2 = f32x4.add(c0_2, f32x4.mul(x, w2));
-        c0_3 = f32x4.add(c0_3, f32x4.mul(x, w3));
-        x = v128.load32_splat(a1 + k);
-        c1_0 = f32x4.add(c1_0, f32x4.mul(x, w0));
-        c1_1 = f32x4.add(c1_1, f32x4.mul(x, w1));
-        c1_2 = f32x4.add(c1_2, f32x4.mul(x, w2));
-        c1_3 = f32x4.add(c1_3, f32x4.mul(x, w3));
-        x = v128.load32_splat(a2 + k);
-        c2_0 = f32x4.add(c2_0, f32x4.mul(x, w0));
-        c2_1 = f32x4.add(c2_1, f32x4.mul(x, w1));
-        c2_2 = f32x4.add(c2_2, f32x4.mul(x, w2));
-        c2_3 = f32x4.add(c2_3, f32x4.mul(x, w3));
+        const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
+        const w0h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 8));
+        const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
+        const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
+        const w2l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 32));
+        const w2h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 40));
+        const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
+        const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
+        let x = f64x2.splat(<f64>load<f32>(a0 + k));
+        c0_0 = fma4(c0_0, x, w0l, w0h);
+        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_2 = fma4(c0_2, x, w2l, w2h);
+        c0_3 = fma4(c0_3, x, w3l, w3h);
+        x = f64x2.splat(<f64>load<f32>(a1 + k));
+        c1_0 = fma4(c1_0, x, w0l, w0h);
+        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_2 = fma4(c1_2, x, w2l, w2h);
+        c1_3 = fma4(c1_3, x, w3l, w3h);
+        x = f64x2.splat(<f64>load<f32>(a2 + k));
+        c2_0 = fma4(c2_0, x, w0l, w0h);
+        c2_1 = fma4(c2_1, x, w1l, w1h);
+        c2_2 = fma4(c2_2, x, w2l, w2h);
+        c2_3 = fma4(c2_3, x, w3l, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
@@ -431,4 +485,134 @@ export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   }
 }
 /** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the 3x16 SIMD tile. */
-export function f32_conv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_3x16__wasmsimd, 3, f32_gemm_1x16__wasmsimd); }
+export function f32_conv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_3x16__wasmsimd, 3, f32_gemm_1x16__wasmsimd, f32_gemv_1x16__wasmsimd); }
+
+/** Float GEMV over 8-channel panels: 4 depth lanes x 2 f32x4 per panel (the reference's gemvDot order), clamp on store. */
+export function f32_gemv_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = f32x4.splat(load<f32>(d + F_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + F_CLAMP_HI));
+  const rowBytes = <usize>nReal << 2;
+  const body = kBytes & ~<usize>15;
+  for (let m = 0; m < rows; m++) {
+    const ar = a + <usize>m * kBytes;
+    for (let n = 0; n < nPadded; n += 8) {
+      let bp = w + <usize>n * kBytes;
+      let l0_0 = f32x4.splat(0);
+      let l0_1 = f32x4.splat(0);
+      let l1_0 = f32x4.splat(0);
+      let l1_1 = f32x4.splat(0);
+      let l2_0 = f32x4.splat(0);
+      let l2_1 = f32x4.splat(0);
+      let l3_0 = f32x4.splat(0);
+      let l3_1 = f32x4.splat(0);
+      let k: usize = 0;
+      for (; k < body; k += 16) {
+        let x = v128.load32_splat(ar + k, 0);
+        l0_0 = f32x4.add(l0_0, f32x4.mul(x, v128.load(bp, 0)));
+        l0_1 = f32x4.add(l0_1, f32x4.mul(x, v128.load(bp, 16)));
+        x = v128.load32_splat(ar + k, 4);
+        l1_0 = f32x4.add(l1_0, f32x4.mul(x, v128.load(bp, 32)));
+        l1_1 = f32x4.add(l1_1, f32x4.mul(x, v128.load(bp, 48)));
+        x = v128.load32_splat(ar + k, 8);
+        l2_0 = f32x4.add(l2_0, f32x4.mul(x, v128.load(bp, 64)));
+        l2_1 = f32x4.add(l2_1, f32x4.mul(x, v128.load(bp, 80)));
+        x = v128.load32_splat(ar + k, 12);
+        l3_0 = f32x4.add(l3_0, f32x4.mul(x, v128.load(bp, 96)));
+        l3_1 = f32x4.add(l3_1, f32x4.mul(x, v128.load(bp, 112)));
+        bp += 128;
+      }
+      let s0 = f32x4.add(f32x4.add(l0_0, l1_0), f32x4.add(l2_0, l3_0));
+      let s1 = f32x4.add(f32x4.add(l0_1, l1_1), f32x4.add(l2_1, l3_1));
+      for (; k < kBytes; k += 4) {
+        const x = v128.load32_splat(ar + k);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp, 0)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        bp += 32;
+      }
+      const bo = bias + (<usize>n << 2);
+      s0 = f32x4.add(s0, v128.load(bo, 0));
+      s1 = f32x4.add(s1, v128.load(bo, 16));
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      const left = nReal - n;
+      storeQuad(o + 0, s0, left - 0, lo, hi); storeQuad(o + 16, s1, left - 4, lo, hi);
+    }
+  }
+}
+
+/** Float GEMV over 16-channel panels: 4 depth lanes x 4 f32x4 per panel (the reference's gemvDot order), clamp on store. */
+export function f32_gemv_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32): void {
+  const kBytes = <usize>load<i32>(d + F_K) << 2;
+  const nPadded = load<i32>(d + F_N_PADDED), nReal = load<i32>(d + F_CH_OUT);
+  const w = load<usize>(d + F_WEIGHTS), bias = load<usize>(d + F_BIAS), out = load<usize>(d + F_OUT);
+  const lo = f32x4.splat(load<f32>(d + F_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + F_CLAMP_HI));
+  const rowBytes = <usize>nReal << 2;
+  const body = kBytes & ~<usize>15;
+  for (let m = 0; m < rows; m++) {
+    const ar = a + <usize>m * kBytes;
+    for (let n = 0; n < nPadded; n += 16) {
+      let bp = w + <usize>n * kBytes;
+      let l0_0 = f32x4.splat(0);
+      let l0_1 = f32x4.splat(0);
+      let l0_2 = f32x4.splat(0);
+      let l0_3 = f32x4.splat(0);
+      let l1_0 = f32x4.splat(0);
+      let l1_1 = f32x4.splat(0);
+      let l1_2 = f32x4.splat(0);
+      let l1_3 = f32x4.splat(0);
+      let l2_0 = f32x4.splat(0);
+      let l2_1 = f32x4.splat(0);
+      let l2_2 = f32x4.splat(0);
+      let l2_3 = f32x4.splat(0);
+      let l3_0 = f32x4.splat(0);
+      let l3_1 = f32x4.splat(0);
+      let l3_2 = f32x4.splat(0);
+      let l3_3 = f32x4.splat(0);
+      let k: usize = 0;
+      for (; k < body; k += 16) {
+        let x = v128.load32_splat(ar + k, 0);
+        l0_0 = f32x4.add(l0_0, f32x4.mul(x, v128.load(bp, 0)));
+        l0_1 = f32x4.add(l0_1, f32x4.mul(x, v128.load(bp, 16)));
+        l0_2 = f32x4.add(l0_2, f32x4.mul(x, v128.load(bp, 32)));
+        l0_3 = f32x4.add(l0_3, f32x4.mul(x, v128.load(bp, 48)));
+        x = v128.load32_splat(ar + k, 4);
+        l1_0 = f32x4.add(l1_0, f32x4.mul(x, v128.load(bp, 64)));
+        l1_1 = f32x4.add(l1_1, f32x4.mul(x, v128.load(bp, 80)));
+        l1_2 = f32x4.add(l1_2, f32x4.mul(x, v128.load(bp, 96)));
+        l1_3 = f32x4.add(l1_3, f32x4.mul(x, v128.load(bp, 112)));
+        x = v128.load32_splat(ar + k, 8);
+        l2_0 = f32x4.add(l2_0, f32x4.mul(x, v128.load(bp, 128)));
+        l2_1 = f32x4.add(l2_1, f32x4.mul(x, v128.load(bp, 144)));
+        l2_2 = f32x4.add(l2_2, f32x4.mul(x, v128.load(bp, 160)));
+        l2_3 = f32x4.add(l2_3, f32x4.mul(x, v128.load(bp, 176)));
+        x = v128.load32_splat(ar + k, 12);
+        l3_0 = f32x4.add(l3_0, f32x4.mul(x, v128.load(bp, 192)));
+        l3_1 = f32x4.add(l3_1, f32x4.mul(x, v128.load(bp, 208)));
+        l3_2 = f32x4.add(l3_2, f32x4.mul(x, v128.load(bp, 224)));
+        l3_3 = f32x4.add(l3_3, f32x4.mul(x, v128.load(bp, 240)));
+        bp += 256;
+      }
+      let s0 = f32x4.add(f32x4.add(l0_0, l1_0), f32x4.add(l2_0, l3_0));
+      let s1 = f32x4.add(f32x4.add(l0_1, l1_1), f32x4.add(l2_1, l3_1));
+      let s2 = f32x4.add(f32x4.add(l0_2, l1_2), f32x4.add(l2_2, l3_2));
+      let s3 = f32x4.add(f32x4.add(l0_3, l1_3), f32x4.add(l2_3, l3_3));
+      for (; k < kBytes; k += 4) {
+        const x = v128.load32_splat(ar + k);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp, 0)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+        bp += 64;
+      }
+      const bo = bias + (<usize>n << 2);
+      s0 = f32x4.add(s0, v128.load(bo, 0));
+      s1 = f32x4.add(s1, v128.load(bo, 16));
+      s2 = f32x4.add(s2, v128.load(bo, 32));
+      s3 = f32x4.add(s3, v128.load(bo, 48));
+      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
+      const left = nReal - n;
+      storeQuad(o + 0, s0, left - 0, lo, hi); storeQuad(o + 16, s1, left - 4, lo, hi); storeQuad(o + 32, s2, left - 8, lo, hi); storeQuad(o + 48, s3, left - 12, lo, hi);
+    }
+  }
+}
