@@ -1,6 +1,7 @@
 // The wasm float CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED against the reference ops on random shapes
 // (channels 1, 3, 31, 33, 65; odd sizes; stride 2; dilation; SAME/VALID; every clamp; with and without bias),
-// within float summation-order tolerance; one and two threads bit-identical; int8 and grouped take the reference.
+// bit-exact (the kernels sum in the reference order), single-pixel outputs included; one and two threads
+// bit-identical; int8 and grouped take the reference.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasSharedMemory, hasWasmSimd } from '../../backend/features.js';
@@ -13,7 +14,7 @@ import { fullyConnected } from '../fully-connected.js';
 import { fastConv2d } from './conv2d.js';
 import { fastDepthwiseConv2d } from './depthwise-conv2d.js';
 import { fastFullyConnected } from './fully-connected.js';
-import { assertCloseToReference, randomFloats } from './float-test-util.js';
+import { assertEqualsReference, randomFloats } from './float-test-util.js';
 import { compareFastWithReference } from './test-util.js';
 
 const ISAS: Isa[] = hasWasmSimd() ? ['wasmsimd', 'scalar'] : ['scalar'];
@@ -24,9 +25,11 @@ function convCase(rng: () => number, depthwise: boolean) {
   const fw = randInt(rng, 1, 3);
   const dh = rng() < 0.25 ? 2 : 1;
   const dw = rng() < 0.25 ? 2 : 1;
-  const padding = pick(rng, [Padding.SAME, Padding.VALID]);
-  const h = randInt(rng, (fh - 1) * dh + 1, (fh - 1) * dh + 9);
-  const w = randInt(rng, (fw - 1) * dw + 1, (fw - 1) * dw + 9);
+  // one case in five is a window-sized VALID input: one output pixel per image (a matrix × vector when n = 1)
+  const single = rng() < 0.2;
+  const padding = single ? Padding.VALID : pick(rng, [Padding.SAME, Padding.VALID]);
+  const h = single ? (fh - 1) * dh + 1 : randInt(rng, (fh - 1) * dh + 1, (fh - 1) * dh + 9);
+  const w = single ? (fw - 1) * dw + 1 : randInt(rng, (fw - 1) * dw + 1, (fw - 1) * dw + 9);
   const cin = pick(rng, [1, 3, 8, 31, 33, 65]);
   const mult = depthwise ? pick(rng, [1, 1, 2]) : 1;
   const cout = depthwise ? cin * mult : pick(rng, [1, 2, 16, 31, 33, 65]);
@@ -59,7 +62,7 @@ describe('fast float convolutions equal the reference ops', () => {
           const what = `${name} case ${i} ${JSON.stringify(c.builtinOptions)} ${c.inputs.map((t) => t && `[${t.shape}]`).join(' ')}`;
           assert.ok(r.state.kernel, `${what}: the wasm kernel ran`);
           assert.ok(r.guardsIntact, `${what}: wrote outside its output`);
-          assertCloseToReference(r.fast[0]!, r.reference[0]!, what);
+          assertEqualsReference(r.fast[0]!, r.reference[0]!, what);
         }
       });
     }
@@ -80,7 +83,7 @@ describe('fast float convolutions equal the reference ops', () => {
         const r = await compareFastWithReference(fastFullyConnected, fullyConnected, undefined, inputs, [{ dtype: 'float32', shape: [0, 0] }], { isa, builtinOptions });
         assert.ok(r.state.kernel, `case ${i}: the wasm kernel ran`);
         assert.ok(r.guardsIntact, `case ${i}: wrote outside its output`);
-        assertCloseToReference(r.fast[0]!, r.reference[0]!, `FULLY_CONNECTED case ${i}`);
+        assertEqualsReference(r.fast[0]!, r.reference[0]!, `FULLY_CONNECTED case ${i}`);
       }
     });
   }
