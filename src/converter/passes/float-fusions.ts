@@ -2,7 +2,7 @@
  * §4.5, the float-side fusions TensorFlow Lite's optimizer applies inside LCE's pipeline:
  * - CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED followed by a per-channel MUL/DIV (scales the weights and bias)
  *   or ADD/SUB (shifts the bias): BatchNormalization folds into the float convolution;
- * - RELU / RELU6 / RELU_N1_TO_1 after a conv, dense, add, sub or mul becomes its fused activation;
+ * - RELU / RELU6 / RELU_N1_TO_1 after a conv, dense, add, sub, mul or max pool becomes its fused activation;
  * - MAXIMUM(x, 0) is RELU;
  * - a scalar MUL/DIV feeding a float convolution or fully-connected layer folds into its weights;
  * - a RESHAPE feeding a FULLY_CONNECTED (keep_num_dims false) that keeps the last axis is dropped: the layer
@@ -14,7 +14,8 @@ import type { Pass } from './pass.js';
 
 const f32 = Math.fround;
 const WEIGHTED = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
-const ACTIVATABLE = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'SUB', 'MUL']);
+// MAX_POOL_2D too: LCE's files carry ReLU fused into a max pool (Larq Zoo BinaryDenseNet transitions).
+const ACTIVATABLE = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'SUB', 'MUL', 'MAX_POOL_2D']);
 
 /** Scales output channel o of a float weight tensor (channel axis: 0 for conv/FC, last for depthwise). */
 function scaleWeights(op: IrOp, w: Float32Array, shape: number[], v: Float32Array): Float32Array {
