@@ -24,6 +24,7 @@ import tensorflow as tf  # noqa: E402
 import larq as lq  # noqa: E402
 import larq_compute_engine as lce  # noqa: E402
 from larq_compute_engine.mlir.python import tflite_schema  # noqa: E402
+from tf_keras.src.saving import serialization_lib  # noqa: E402
 # The 0.16.0 wheel ships the interpreter here, not under larq_compute_engine.testing.
 from larq_compute_engine.tflite.python.interpreter import Interpreter  # noqa: E402
 
@@ -232,7 +233,9 @@ def save_case(group: str, case: str, model: tf.keras.Model, *, seed: int, descri
     if h5:
         model.save(out / "model.h5", save_format="h5", include_optimizer=False)
         gzip_h5(out / "model.h5")
-        tf.keras.models.load_model(out / "model.h5", compile=False)  # must still load after gzip
+        # Must still load after gzip (Lambda layers are our own trusted code: no safe mode).
+        with serialization_lib.SafeModeScope(False):
+            tf.keras.models.load_model(out / "model.h5", compile=False)
         files["h5"] = "model.h5"
     if save_keras_v3:
         model.save(out / "model.keras", save_format="keras_v3", include_optimizer=False)

@@ -10,14 +10,16 @@ by editing the Keras config ("width_reduction" in the manifest says exactly how)
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import tensorflow as tf
 import larq_zoo as lqz
 
-from larq_zoo.core import utils
+from tf_keras.src.saving import serialization_lib
 from zookeeper import factory
 
-from common import case_seed, randomize_weights, save_case, seed_everything
+from common import FIXTURES, case_seed, randomize_weights, save_case, seed_everything
 
 GROUP = "zoo"
 
@@ -41,17 +43,26 @@ class _MeliusNet22HalfFactory(lqz.literature.meliusnet.MeliusNet22Factory):
     growth = 32
     transition_features = (80, 112, 128, None)
 
+    # The zoo wraps tf.split / tf.concat / its merge in Lambda layers (larq_zoo.core.utils.TFOpLayer),
+    # which tf-keras cannot load back from an .h5 ("'str' object is not callable"). Calling the
+    # same TF ops on Keras tensors makes TFOpLambda layers instead: the same graph, and they load.
+    def group_conv(self, x, filters, kernel, groups, name=None):
+        splits = tf.split(x, groups, axis=-1, name=f"{name}_split")
+        ys = [tf.keras.layers.Conv2D(filters // groups, kernel, padding="same", use_bias=False,
+                                     kernel_initializer=self.kernel_initializer, name=f"{name}_conv{i}")(xs)
+              for i, xs in enumerate(splits)]
+        return tf.concat(ys, axis=-1, name=f"{name}_concat")
+
     def dense_block(self, x, name=None):
         w = self.norm(x, name=f"{name}_bn")
         w = self.quant_conv(w, self.growth, 3, name=f"{name}_binconv")
-        return utils.TFOpLayer(tf.concat, axis=-1, name=f"{name}_concat")([x, w])
+        return tf.concat([x, w], axis=-1, name=f"{name}_concat")
 
     def improvement_block(self, x, name=None):
         w = self.norm(x, name=f"{name}_bn")
         w = self.quant_conv(w, self.growth, 3, name=f"{name}_binconv")
         pad = int(x.shape[-1]) - self.growth
-        return tf.keras.layers.Lambda(
-            lambda x_: x_[0] + tf.pad(x_[1], [[0, 0], [0, 0], [0, 0], [pad, 0]]), name=f"{name}_merge")([x, w])
+        return x + tf.pad(w, [[0, 0], [0, 0], [0, 0], [pad, 0]], name=f"{name}_pad")
 
 
 def _melius_half(**kw):
@@ -80,7 +91,8 @@ CASES = [
     ZooCase("BinaryDenseNet45", lqz.literature.BinaryDenseNet45, SMALL, 10,
             width={64: 16, 160: 40, 288: 72}),
     ZooCase("MeliusNet22", _melius_half, SMALL, 10,
-            width_note=["dense/improvement blocks: 64 -> 32 new channels", "transitions: (160, 224, 256) -> (80, 112, 128)"]),
+            width_note=["dense/improvement blocks: 64 -> 32 new channels", "transitions: (160, 224, 256) -> (80, 112, 128)",
+                        "split/concat/merge as TF-op layers instead of Lambda layers (same graph; the .h5 loads)"]),
     ZooCase("RealToBinaryNet", lqz.literature.RealToBinaryNet, SMALL, 10, width=halve(8, 16, 32, 64, 128, 256, 512)),
     # The 4096-wide layers alone would be ~60 MB of weights: 4096 -> 512, the convs halved.
     ZooCase("BinaryAlexNet", lqz.literature.BinaryAlexNet, [MIN_ALEXNET], 10,
@@ -123,8 +135,26 @@ def narrow(model: tf.keras.Model, width: dict[int, int]) -> tuple[tf.keras.Model
             if lc.get(key) in width:
                 changed.append(f"{layer['config']['name']}.{key}: {lc[key]} -> {width[lc[key]]}")
                 lc[key] = width[lc[key]]
-    rebuilt = tf.keras.Model.from_config(cfg, custom_objects=_custom_objects())
+    _plain_function_quantizers(cfg)
+    # RealToBinaryNet has an identity Lambda: trusted code, our own config.
+    with serialization_lib.SafeModeScope(False):
+        rebuilt = tf.keras.Model.from_config(cfg, custom_objects=_custom_objects())
     return rebuilt, changed
+
+
+def _plain_function_quantizers(node) -> None:
+    """A quantizer that is a registered plain function (XNORNet's xnor_weight_scale, DoReFaNet's
+    magnitude_aware_sign_unclipped) comes out of get_config as {"class_name": "function",
+    "config": name}, which from_config cannot read back; larq resolves the bare name."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, dict) and v.get("class_name") == "function" and isinstance(v.get("config"), str):
+                node[k] = v["config"]
+            else:
+                _plain_function_quantizers(v)
+    elif isinstance(node, list):
+        for v in node:
+            _plain_function_quantizers(v)
 
 
 def _custom_objects():
@@ -162,6 +192,7 @@ def generate(only_cases=None, log=print):
         except Exception as e:  # noqa: BLE001 - go on with the next case, fail at the end
             log(f"    FAILED: {type(e).__name__}: {str(e)[:2000]}")
             failed.append(c.name)
+            shutil.rmtree(FIXTURES / GROUP / c.name, ignore_errors=True)  # half-written, not listed
             continue
         yield entry
     if failed:
