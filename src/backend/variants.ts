@@ -105,7 +105,9 @@ export const F32_GEMM_VARIANTS: readonly F32GemmVariant[] = [
  * and noisy; minima over repeated, interleaved runs): 2x16 had the lowest total over QuickNet's float convolutions
  * and dense layer and beat 4x8 on every layer head to head (~31 G FLOP/s on the 1x1 transitions; 8 accumulators +
  * 4 weight quads + the splat fit x64's 16 vector registers, 3x16 spills; unrolling K by 2 or 4 was 10-40 % slower);
- * 2x4 led the scalar tiles. The im2col block size (8-128 KB) made no measurable difference.
+ * 2x4 led the scalar tiles. The im2col block size (8-128 KB) made no measurable difference. Since the tiles emulate
+ * a fused multiply-add per depth step in f64x2 (bit-exact with LCE's x86 TFLite) every SIMD tile runs at ~4-6 G FLOP/s
+ * (f64 add + convert bound); 2x8, 2x16 and 3x16 tie.
  */
 export const PREFERRED_F32_GEMM: Readonly<Record<Isa, string>> = {
   wasmsimd: 'f32_gemm_2x16__wasmsimd',

@@ -42,11 +42,11 @@ function simdTile(mr, nr) {
   L.push(`  for (let n = 0; n < nPadded; n += ${nr}) {`);
   L.push(`    const panel = w + <usize>n * kBytes;`);
   L.push(`    const bo = bias + (<usize>n << 2);`);
-  for (const q of range(nq)) L.push(`    const bv${q} = v128.load(bo, ${q * 16});`);
+  for (const q of range(nq)) L.push(`    const bl${q} = f64x2.promote_low_f32x4(v128.load64_zero(bo, ${q * 16})), bh${q} = f64x2.promote_low_f32x4(v128.load64_zero(bo, ${q * 16 + 8}));`);
   L.push(`    const left = nReal - n;`);
   L.push(`    for (let m = 0; m < rows; m += ${mr}) {`);
   for (const r of range(mr)) L.push(`      const a${r} = a + <usize>${r === 0 ? 'm' : `min(m + ${r}, rows - 1)`} * kBytes;`);
-  for (const r of range(mr)) for (const q of range(nq)) L.push(`      let c${r}_${q} = bv${q};`);
+  for (const r of range(mr)) for (const q of range(nq)) L.push(`      let c${r}_${q}l = bl${q}, c${r}_${q}h = bh${q};`);
   L.push(`      let bp = panel;`);
   L.push(`      for (let k: usize = 0; k < kBytes; k += 4) {`);
   for (const q of range(nq)) {
@@ -55,13 +55,16 @@ function simdTile(mr, nr) {
   }
   for (const r of range(mr)) {
     L.push(`        ${r === 0 ? 'let ' : ''}x = f64x2.splat(<f64>load<f32>(a${r} + k));`);
-    for (const q of range(nq)) L.push(`        c${r}_${q} = fma4(c${r}_${q}, x, w${q}l, w${q}h);`);
+    for (const q of range(nq)) {
+      L.push(`        c${r}_${q}l = fma2(c${r}_${q}l, x, w${q}l);`);
+      L.push(`        c${r}_${q}h = fma2(c${r}_${q}h, x, w${q}h);`);
+    }
   }
   L.push(`        bp += ${nr * 4};`);
   L.push(`      }`);
   L.push(`      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);`);
   for (const r of range(mr)) {
-    const stores = range(nq).map((q) => `storeQuad(o${r ? ` + ${r} * rowBytes` : ''} + ${q * 16}, c${r}_${q}, left - ${q * 4}, lo, hi);`);
+    const stores = range(nq).map((q) => `storeQuad(o${r ? ` + ${r} * rowBytes` : ''} + ${q * 16}, join4(c${r}_${q}l, c${r}_${q}h), left - ${q * 4}, lo, hi);`);
     L.push(r === 0 ? `      ${stores.join(' ')}` : `      if (m + ${r} < rows) { ${stores.join(' ')} }`);
   }
   L.push(`    }`);
@@ -196,12 +199,19 @@ const SIMD_STORE = `
   if (left > 2) store<f32>(p, f32x4.extract_lane(c, 2), 8);
 }
 
-/** c + x·w per lane with one rounding to f32 (a fused multiply-add): the product and sum are exact or rounded once in f64. */
+/**
+ * c + x·w on two f32 values held as f64 lanes, rounded to f32 once: a fused multiply-add (the product of two f32 is
+ * exact in f64; the f64 sum is rounded to f32 as the reference's Math.fround(acc + a*b) does).
+ */
 // @ts-ignore: decorator
-@inline function fma4(c: v128, x: v128, wl: v128, wh: v128): v128 {
-  const l = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(c), f64x2.mul(x, wl)));
-  const h = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(c, c, 2, 3, 2, 3)), f64x2.mul(x, wh)));
-  return i32x4.shuffle(l, h, 0, 1, 4, 5);
+@inline function fma2(c: v128, x: v128, w: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(c, f64x2.mul(x, w))));
+}
+
+/** Two f64x2 halves of f32 values (exact) back into one f32x4. */
+// @ts-ignore: decorator
+@inline function join4(l: v128, h: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5);
 }
 `;
 

@@ -13,12 +13,19 @@ import { f32ConvRows } from './f32_conv';
   if (left > 2) store<f32>(p, f32x4.extract_lane(c, 2), 8);
 }
 
-/** c + x·w per lane with one rounding to f32 (a fused multiply-add): the product and sum are exact or rounded once in f64. */
+/**
+ * c + x·w on two f32 values held as f64 lanes, rounded to f32 once: a fused multiply-add (the product of two f32 is
+ * exact in f64; the f64 sum is rounded to f32 as the reference's Math.fround(acc + a*b) does).
+ */
 // @ts-ignore: decorator
-@inline function fma4(c: v128, x: v128, wl: v128, wh: v128): v128 {
-  const l = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(c), f64x2.mul(x, wl)));
-  const h = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(c, c, 2, 3, 2, 3)), f64x2.mul(x, wh)));
-  return i32x4.shuffle(l, h, 0, 1, 4, 5);
+@inline function fma2(c: v128, x: v128, w: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(c, f64x2.mul(x, w))));
+}
+
+/** Two f64x2 halves of f32 values (exact) back into one f32x4. */
+// @ts-ignore: decorator
+@inline function join4(l: v128, h: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5);
 }
 
 /**
@@ -34,13 +41,13 @@ export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   for (let n = 0; n < nPadded; n += 8) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 1) {
       const a0 = a + <usize>m * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -48,12 +55,14 @@ export function f32_gemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
         const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
         const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi);
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi);
     }
   }
 }
@@ -73,16 +82,16 @@ export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   for (let n = 0; n < nPadded; n += 8) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 2) {
       const a0 = a + <usize>m * kBytes;
       const a1 = a + <usize>min(m + 1, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -90,16 +99,20 @@ export function f32_gemm_2x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
         const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
         const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); }
     }
   }
 }
@@ -119,22 +132,22 @@ export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   for (let n = 0; n < nPadded; n += 8) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 4) {
       const a0 = a + <usize>m * kBytes;
       const a1 = a + <usize>min(m + 1, rows - 1) * kBytes;
       const a2 = a + <usize>min(m + 2, rows - 1) * kBytes;
       const a3 = a + <usize>min(m + 3, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
-      let c2_0 = bv0;
-      let c2_1 = bv1;
-      let c3_0 = bv0;
-      let c3_1 = bv1;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
+      let c2_0l = bl0, c2_0h = bh0;
+      let c2_1l = bl1, c2_1h = bh1;
+      let c3_0l = bl0, c3_0h = bh0;
+      let c3_1l = bl1, c3_1h = bh1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -142,24 +155,32 @@ export function f32_gemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
         const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
         const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a2 + k));
-        c2_0 = fma4(c2_0, x, w0l, w0h);
-        c2_1 = fma4(c2_1, x, w1l, w1h);
+        c2_0l = fma2(c2_0l, x, w0l);
+        c2_0h = fma2(c2_0h, x, w0h);
+        c2_1l = fma2(c2_1l, x, w1l);
+        c2_1h = fma2(c2_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a3 + k));
-        c3_0 = fma4(c3_0, x, w0l, w0h);
-        c3_1 = fma4(c3_1, x, w1l, w1h);
+        c3_0l = fma2(c3_0l, x, w0l);
+        c3_0h = fma2(c3_0h, x, w0h);
+        c3_1l = fma2(c3_1l, x, w1l);
+        c3_1h = fma2(c3_1h, x, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); }
-      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, c2_0, left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, c2_1, left - 4, lo, hi); }
-      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, c3_0, left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, c3_1, left - 4, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); }
+      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, join4(c2_0l, c2_0h), left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, join4(c2_1l, c2_1h), left - 4, lo, hi); }
+      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, join4(c3_0l, c3_0h), left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, join4(c3_1l, c3_1h), left - 4, lo, hi); }
     }
   }
 }
@@ -179,8 +200,8 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   for (let n = 0; n < nPadded; n += 8) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 5) {
       const a0 = a + <usize>m * kBytes;
@@ -188,16 +209,16 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       const a2 = a + <usize>min(m + 2, rows - 1) * kBytes;
       const a3 = a + <usize>min(m + 3, rows - 1) * kBytes;
       const a4 = a + <usize>min(m + 4, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
-      let c2_0 = bv0;
-      let c2_1 = bv1;
-      let c3_0 = bv0;
-      let c3_1 = bv1;
-      let c4_0 = bv0;
-      let c4_1 = bv1;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
+      let c2_0l = bl0, c2_0h = bh0;
+      let c2_1l = bl1, c2_1h = bh1;
+      let c3_0l = bl0, c3_0h = bh0;
+      let c3_1l = bl1, c3_1h = bh1;
+      let c4_0l = bl0, c4_0h = bh0;
+      let c4_1l = bl1, c4_1h = bh1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -205,28 +226,38 @@ export function f32_gemm_5x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
         const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
         const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a2 + k));
-        c2_0 = fma4(c2_0, x, w0l, w0h);
-        c2_1 = fma4(c2_1, x, w1l, w1h);
+        c2_0l = fma2(c2_0l, x, w0l);
+        c2_0h = fma2(c2_0h, x, w0h);
+        c2_1l = fma2(c2_1l, x, w1l);
+        c2_1h = fma2(c2_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a3 + k));
-        c3_0 = fma4(c3_0, x, w0l, w0h);
-        c3_1 = fma4(c3_1, x, w1l, w1h);
+        c3_0l = fma2(c3_0l, x, w0l);
+        c3_0h = fma2(c3_0h, x, w0h);
+        c3_1l = fma2(c3_1l, x, w1l);
+        c3_1h = fma2(c3_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a4 + k));
-        c4_0 = fma4(c4_0, x, w0l, w0h);
-        c4_1 = fma4(c4_1, x, w1l, w1h);
+        c4_0l = fma2(c4_0l, x, w0l);
+        c4_0h = fma2(c4_0h, x, w0h);
+        c4_1l = fma2(c4_1l, x, w1l);
+        c4_1h = fma2(c4_1h, x, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); }
-      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, c2_0, left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, c2_1, left - 4, lo, hi); }
-      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, c3_0, left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, c3_1, left - 4, lo, hi); }
-      if (m + 4 < rows) { storeQuad(o + 4 * rowBytes + 0, c4_0, left - 0, lo, hi); storeQuad(o + 4 * rowBytes + 16, c4_1, left - 4, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); }
+      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, join4(c2_0l, c2_0h), left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, join4(c2_1l, c2_1h), left - 4, lo, hi); }
+      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, join4(c3_0l, c3_0h), left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, join4(c3_1l, c3_1h), left - 4, lo, hi); }
+      if (m + 4 < rows) { storeQuad(o + 4 * rowBytes + 0, join4(c4_0l, c4_0h), left - 0, lo, hi); storeQuad(o + 4 * rowBytes + 16, join4(c4_1l, c4_1h), left - 4, lo, hi); }
     }
   }
 }
@@ -246,8 +277,8 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
   for (let n = 0; n < nPadded; n += 8) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 6) {
       const a0 = a + <usize>m * kBytes;
@@ -256,18 +287,18 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
       const a3 = a + <usize>min(m + 3, rows - 1) * kBytes;
       const a4 = a + <usize>min(m + 4, rows - 1) * kBytes;
       const a5 = a + <usize>min(m + 5, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
-      let c2_0 = bv0;
-      let c2_1 = bv1;
-      let c3_0 = bv0;
-      let c3_1 = bv1;
-      let c4_0 = bv0;
-      let c4_1 = bv1;
-      let c5_0 = bv0;
-      let c5_1 = bv1;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
+      let c2_0l = bl0, c2_0h = bh0;
+      let c2_1l = bl1, c2_1h = bh1;
+      let c3_0l = bl0, c3_0h = bh0;
+      let c3_1l = bl1, c3_1h = bh1;
+      let c4_0l = bl0, c4_0h = bh0;
+      let c4_1l = bl1, c4_1h = bh1;
+      let c5_0l = bl0, c5_0h = bh0;
+      let c5_1l = bl1, c5_1h = bh1;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -275,32 +306,44 @@ export function f32_gemm_6x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
         const w1l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 16));
         const w1h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 24));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a2 + k));
-        c2_0 = fma4(c2_0, x, w0l, w0h);
-        c2_1 = fma4(c2_1, x, w1l, w1h);
+        c2_0l = fma2(c2_0l, x, w0l);
+        c2_0h = fma2(c2_0h, x, w0h);
+        c2_1l = fma2(c2_1l, x, w1l);
+        c2_1h = fma2(c2_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a3 + k));
-        c3_0 = fma4(c3_0, x, w0l, w0h);
-        c3_1 = fma4(c3_1, x, w1l, w1h);
+        c3_0l = fma2(c3_0l, x, w0l);
+        c3_0h = fma2(c3_0h, x, w0h);
+        c3_1l = fma2(c3_1l, x, w1l);
+        c3_1h = fma2(c3_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a4 + k));
-        c4_0 = fma4(c4_0, x, w0l, w0h);
-        c4_1 = fma4(c4_1, x, w1l, w1h);
+        c4_0l = fma2(c4_0l, x, w0l);
+        c4_0h = fma2(c4_0h, x, w0h);
+        c4_1l = fma2(c4_1l, x, w1l);
+        c4_1h = fma2(c4_1h, x, w1h);
         x = f64x2.splat(<f64>load<f32>(a5 + k));
-        c5_0 = fma4(c5_0, x, w0l, w0h);
-        c5_1 = fma4(c5_1, x, w1l, w1h);
+        c5_0l = fma2(c5_0l, x, w0l);
+        c5_0h = fma2(c5_0h, x, w0h);
+        c5_1l = fma2(c5_1l, x, w1l);
+        c5_1h = fma2(c5_1h, x, w1h);
         bp += 32;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); }
-      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, c2_0, left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, c2_1, left - 4, lo, hi); }
-      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, c3_0, left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, c3_1, left - 4, lo, hi); }
-      if (m + 4 < rows) { storeQuad(o + 4 * rowBytes + 0, c4_0, left - 0, lo, hi); storeQuad(o + 4 * rowBytes + 16, c4_1, left - 4, lo, hi); }
-      if (m + 5 < rows) { storeQuad(o + 5 * rowBytes + 0, c5_0, left - 0, lo, hi); storeQuad(o + 5 * rowBytes + 16, c5_1, left - 4, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); }
+      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, join4(c2_0l, c2_0h), left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, join4(c2_1l, c2_1h), left - 4, lo, hi); }
+      if (m + 3 < rows) { storeQuad(o + 3 * rowBytes + 0, join4(c3_0l, c3_0h), left - 0, lo, hi); storeQuad(o + 3 * rowBytes + 16, join4(c3_1l, c3_1h), left - 4, lo, hi); }
+      if (m + 4 < rows) { storeQuad(o + 4 * rowBytes + 0, join4(c4_0l, c4_0h), left - 0, lo, hi); storeQuad(o + 4 * rowBytes + 16, join4(c4_1l, c4_1h), left - 4, lo, hi); }
+      if (m + 5 < rows) { storeQuad(o + 5 * rowBytes + 0, join4(c5_0l, c5_0h), left - 0, lo, hi); storeQuad(o + 5 * rowBytes + 16, join4(c5_1l, c5_1h), left - 4, lo, hi); }
     }
   }
 }
@@ -320,17 +363,17 @@ export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   for (let n = 0; n < nPadded; n += 16) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
-    const bv2 = v128.load(bo, 32);
-    const bv3 = v128.load(bo, 48);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
+    const bl2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 32)), bh2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 40));
+    const bl3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 48)), bh3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 56));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 1) {
       const a0 = a + <usize>m * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c0_2 = bv2;
-      let c0_3 = bv3;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c0_2l = bl2, c0_2h = bh2;
+      let c0_3l = bl3, c0_3h = bh3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -342,14 +385,18 @@ export function f32_gemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
         const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
         const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
-        c0_2 = fma4(c0_2, x, w2l, w2h);
-        c0_3 = fma4(c0_3, x, w3l, w3h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
+        c0_2l = fma2(c0_2l, x, w2l);
+        c0_2h = fma2(c0_2h, x, w2h);
+        c0_3l = fma2(c0_3l, x, w3l);
+        c0_3h = fma2(c0_3h, x, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi); storeQuad(o + 32, c0_2, left - 8, lo, hi); storeQuad(o + 48, c0_3, left - 12, lo, hi);
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi); storeQuad(o + 32, join4(c0_2l, c0_2h), left - 8, lo, hi); storeQuad(o + 48, join4(c0_3l, c0_3h), left - 12, lo, hi);
     }
   }
 }
@@ -369,22 +416,22 @@ export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   for (let n = 0; n < nPadded; n += 16) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
-    const bv2 = v128.load(bo, 32);
-    const bv3 = v128.load(bo, 48);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
+    const bl2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 32)), bh2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 40));
+    const bl3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 48)), bh3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 56));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 2) {
       const a0 = a + <usize>m * kBytes;
       const a1 = a + <usize>min(m + 1, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c0_2 = bv2;
-      let c0_3 = bv3;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
-      let c1_2 = bv2;
-      let c1_3 = bv3;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c0_2l = bl2, c0_2h = bh2;
+      let c0_3l = bl3, c0_3h = bh3;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
+      let c1_2l = bl2, c1_2h = bh2;
+      let c1_3l = bl3, c1_3h = bh3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -396,20 +443,28 @@ export function f32_gemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
         const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
         const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
-        c0_2 = fma4(c0_2, x, w2l, w2h);
-        c0_3 = fma4(c0_3, x, w3l, w3h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
+        c0_2l = fma2(c0_2l, x, w2l);
+        c0_2h = fma2(c0_2h, x, w2h);
+        c0_3l = fma2(c0_3l, x, w3l);
+        c0_3h = fma2(c0_3h, x, w3h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
-        c1_2 = fma4(c1_2, x, w2l, w2h);
-        c1_3 = fma4(c1_3, x, w3l, w3h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
+        c1_2l = fma2(c1_2l, x, w2l);
+        c1_2h = fma2(c1_2h, x, w2h);
+        c1_3l = fma2(c1_3l, x, w3l);
+        c1_3h = fma2(c1_3h, x, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi); storeQuad(o + 32, c0_2, left - 8, lo, hi); storeQuad(o + 48, c0_3, left - 12, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); storeQuad(o + 1 * rowBytes + 32, c1_2, left - 8, lo, hi); storeQuad(o + 1 * rowBytes + 48, c1_3, left - 12, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi); storeQuad(o + 32, join4(c0_2l, c0_2h), left - 8, lo, hi); storeQuad(o + 48, join4(c0_3l, c0_3h), left - 12, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); storeQuad(o + 1 * rowBytes + 32, join4(c1_2l, c1_2h), left - 8, lo, hi); storeQuad(o + 1 * rowBytes + 48, join4(c1_3l, c1_3h), left - 12, lo, hi); }
     }
   }
 }
@@ -429,27 +484,27 @@ export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
   for (let n = 0; n < nPadded; n += 16) {
     const panel = w + <usize>n * kBytes;
     const bo = bias + (<usize>n << 2);
-    const bv0 = v128.load(bo, 0);
-    const bv1 = v128.load(bo, 16);
-    const bv2 = v128.load(bo, 32);
-    const bv3 = v128.load(bo, 48);
+    const bl0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 0)), bh0 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 8));
+    const bl1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 16)), bh1 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 24));
+    const bl2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 32)), bh2 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 40));
+    const bl3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 48)), bh3 = f64x2.promote_low_f32x4(v128.load64_zero(bo, 56));
     const left = nReal - n;
     for (let m = 0; m < rows; m += 3) {
       const a0 = a + <usize>m * kBytes;
       const a1 = a + <usize>min(m + 1, rows - 1) * kBytes;
       const a2 = a + <usize>min(m + 2, rows - 1) * kBytes;
-      let c0_0 = bv0;
-      let c0_1 = bv1;
-      let c0_2 = bv2;
-      let c0_3 = bv3;
-      let c1_0 = bv0;
-      let c1_1 = bv1;
-      let c1_2 = bv2;
-      let c1_3 = bv3;
-      let c2_0 = bv0;
-      let c2_1 = bv1;
-      let c2_2 = bv2;
-      let c2_3 = bv3;
+      let c0_0l = bl0, c0_0h = bh0;
+      let c0_1l = bl1, c0_1h = bh1;
+      let c0_2l = bl2, c0_2h = bh2;
+      let c0_3l = bl3, c0_3h = bh3;
+      let c1_0l = bl0, c1_0h = bh0;
+      let c1_1l = bl1, c1_1h = bh1;
+      let c1_2l = bl2, c1_2h = bh2;
+      let c1_3l = bl3, c1_3h = bh3;
+      let c2_0l = bl0, c2_0h = bh0;
+      let c2_1l = bl1, c2_1h = bh1;
+      let c2_2l = bl2, c2_2h = bh2;
+      let c2_3l = bl3, c2_3h = bh3;
       let bp = panel;
       for (let k: usize = 0; k < kBytes; k += 4) {
         const w0l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 0));
@@ -461,26 +516,38 @@ export function f32_gemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
         const w3l = f64x2.promote_low_f32x4(v128.load64_zero(bp, 48));
         const w3h = f64x2.promote_low_f32x4(v128.load64_zero(bp, 56));
         let x = f64x2.splat(<f64>load<f32>(a0 + k));
-        c0_0 = fma4(c0_0, x, w0l, w0h);
-        c0_1 = fma4(c0_1, x, w1l, w1h);
-        c0_2 = fma4(c0_2, x, w2l, w2h);
-        c0_3 = fma4(c0_3, x, w3l, w3h);
+        c0_0l = fma2(c0_0l, x, w0l);
+        c0_0h = fma2(c0_0h, x, w0h);
+        c0_1l = fma2(c0_1l, x, w1l);
+        c0_1h = fma2(c0_1h, x, w1h);
+        c0_2l = fma2(c0_2l, x, w2l);
+        c0_2h = fma2(c0_2h, x, w2h);
+        c0_3l = fma2(c0_3l, x, w3l);
+        c0_3h = fma2(c0_3h, x, w3h);
         x = f64x2.splat(<f64>load<f32>(a1 + k));
-        c1_0 = fma4(c1_0, x, w0l, w0h);
-        c1_1 = fma4(c1_1, x, w1l, w1h);
-        c1_2 = fma4(c1_2, x, w2l, w2h);
-        c1_3 = fma4(c1_3, x, w3l, w3h);
+        c1_0l = fma2(c1_0l, x, w0l);
+        c1_0h = fma2(c1_0h, x, w0h);
+        c1_1l = fma2(c1_1l, x, w1l);
+        c1_1h = fma2(c1_1h, x, w1h);
+        c1_2l = fma2(c1_2l, x, w2l);
+        c1_2h = fma2(c1_2h, x, w2h);
+        c1_3l = fma2(c1_3l, x, w3l);
+        c1_3h = fma2(c1_3h, x, w3h);
         x = f64x2.splat(<f64>load<f32>(a2 + k));
-        c2_0 = fma4(c2_0, x, w0l, w0h);
-        c2_1 = fma4(c2_1, x, w1l, w1h);
-        c2_2 = fma4(c2_2, x, w2l, w2h);
-        c2_3 = fma4(c2_3, x, w3l, w3h);
+        c2_0l = fma2(c2_0l, x, w0l);
+        c2_0h = fma2(c2_0h, x, w0h);
+        c2_1l = fma2(c2_1l, x, w1l);
+        c2_1h = fma2(c2_1h, x, w1h);
+        c2_2l = fma2(c2_2l, x, w2l);
+        c2_2h = fma2(c2_2h, x, w2h);
+        c2_3l = fma2(c2_3l, x, w3l);
+        c2_3h = fma2(c2_3h, x, w3h);
         bp += 64;
       }
       const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);
-      storeQuad(o + 0, c0_0, left - 0, lo, hi); storeQuad(o + 16, c0_1, left - 4, lo, hi); storeQuad(o + 32, c0_2, left - 8, lo, hi); storeQuad(o + 48, c0_3, left - 12, lo, hi);
-      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, c1_0, left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, c1_1, left - 4, lo, hi); storeQuad(o + 1 * rowBytes + 32, c1_2, left - 8, lo, hi); storeQuad(o + 1 * rowBytes + 48, c1_3, left - 12, lo, hi); }
-      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, c2_0, left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, c2_1, left - 4, lo, hi); storeQuad(o + 2 * rowBytes + 32, c2_2, left - 8, lo, hi); storeQuad(o + 2 * rowBytes + 48, c2_3, left - 12, lo, hi); }
+      storeQuad(o + 0, join4(c0_0l, c0_0h), left - 0, lo, hi); storeQuad(o + 16, join4(c0_1l, c0_1h), left - 4, lo, hi); storeQuad(o + 32, join4(c0_2l, c0_2h), left - 8, lo, hi); storeQuad(o + 48, join4(c0_3l, c0_3h), left - 12, lo, hi);
+      if (m + 1 < rows) { storeQuad(o + 1 * rowBytes + 0, join4(c1_0l, c1_0h), left - 0, lo, hi); storeQuad(o + 1 * rowBytes + 16, join4(c1_1l, c1_1h), left - 4, lo, hi); storeQuad(o + 1 * rowBytes + 32, join4(c1_2l, c1_2h), left - 8, lo, hi); storeQuad(o + 1 * rowBytes + 48, join4(c1_3l, c1_3h), left - 12, lo, hi); }
+      if (m + 2 < rows) { storeQuad(o + 2 * rowBytes + 0, join4(c2_0l, c2_0h), left - 0, lo, hi); storeQuad(o + 2 * rowBytes + 16, join4(c2_1l, c2_1h), left - 4, lo, hi); storeQuad(o + 2 * rowBytes + 32, join4(c2_2l, c2_2h), left - 8, lo, hi); storeQuad(o + 2 * rowBytes + 48, join4(c2_3l, c2_3h), left - 12, lo, hi); }
     }
   }
 }
