@@ -1,5 +1,5 @@
 /**
- * `lce bench model.tflite [--threads N] [--runs R] [--warmup W] [--json]`: latency (min / median / p90) over R timed
+ * `lce bench model.tflite [--threads N] [--runs R] [--warmup W] [--json] [--html report.html]`: latency (min / median / p90) over R timed
  * runs after W warm-up runs, and a per-op profile (averaged over the timed runs) with G ops/s.
  */
 import { parseArgs } from 'node:util';
@@ -7,6 +7,8 @@ import { InputError } from '../errors.js';
 import { InferenceSession, type OpProfile, type OpSummary } from '../runtime/session.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { randomTensor } from './run.js';
+import { writeFileSync } from 'node:fs';
+import { benchReportHtml } from './bench-html.js';
 
 export interface BenchResult {
   model: string;
@@ -87,12 +89,12 @@ export async function runBench(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'boolean' },
+      threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'boolean' }, html: { type: 'string' },
     },
   });
   const path = positionals[0];
   if (!path) {
-    process.stderr.write('usage: lce bench model.tflite [--threads N] [--runs R] [--warmup W] [--json]\n');
+    process.stderr.write('usage: lce bench model.tflite [--threads N] [--runs R] [--warmup W] [--json] [--html report.html]\n');
     return 2;
   }
   const int = (v: string | undefined, d: number, what: string, min: number) => {
@@ -103,12 +105,17 @@ export async function runBench(argv: string[]): Promise<number> {
   const runs = int(values.runs, 20, 'runs', 1);
   const warmup = int(values.warmup, 3, 'warmup', 0);
   const threads = int(values.threads, 1, 'threads', 1);
+  if (values.html === '') throw new InputError('--html needs a file path');
   const session = await InferenceSession.create(path, { numThreads: threads });
   const progress = !values.json && process.stderr.isTTY
     ? (done: number, total: number) => { process.stderr.write(`\r${bar(done / total)} ${done}/${total} runs`); if (done === total) process.stderr.write('\n'); }
     : undefined;
   const result = await benchSession(session, path, { runs, warmup, threads, ...(progress ? { onProgress: progress } : {}) });
   await session.release();
+  if (values.html !== undefined) {
+    writeFileSync(values.html, benchReportHtml(result));
+    process.stderr.write(`wrote ${values.html}\n`);
+  }
   if (values.json) {
     const { latencies_ms: _l, ...rest } = result;
     process.stdout.write(JSON.stringify({ ...rest, ops: result.ops.map((o) => ({ index: o.index, type: o.type, ms: o.ms, gops: o.gops, output_shape: o.output_shape, percent: o.percent })) }) + '\n');
