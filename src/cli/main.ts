@@ -7,6 +7,8 @@ const USAGE = `lce — Larq Compute Engine for JavaScript
 usage:
   lce inspect model.tflite [--json]                 ops, tensors, op counts, arena size
   lce run model.tflite [--input x.npy | --random] [--json]
+  lce run model.tflite --image img.jpg|img.png|folder [--labels labels.txt] [--top 5]
+      [--mean R,G,B --std R,G,B | --scale A --offset B] [--resize crop|fit] [--json]
   lce convert model.h5|model.keras -o model.tflite [--report]
   lce bench model.tflite [--threads N] [--runs R] [--warmup W] [--json]
   lce lint model.(h5|keras|tflite) [--json] [--max-waste P]
