@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the AssemblyScript kernels from the same sources: build/kernels-simd.wasm (SIMD128) and
-// build/kernels-scalar.wasm (no SIMD), plus -shared twins of both for worker threads. Both import their memory (env.memory) so the TS boundary owns it and can
+// build/kernels-scalar.wasm (no SIMD), build/kernels-simd-fma.wasm (SIMD128 + relaxed SIMD: the float GEMM tiles use
+// f32x4.relaxed_madd, loaded only where it is fused), plus -shared twins of all three for worker threads. All import their memory (env.memory) so the TS boundary owns it and can
 // pass a shared WebAssembly.Memory for worker threads. `needsWasmBuild()` says whether build/ is missing or older
 // than src/kernels.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src', 'kernels');
 const outDir = join(root, 'build');
-export const WASM_OUTPUTS = ['simd', 'scalar', 'simd-shared', 'scalar-shared'].map((b) => join(outDir, `kernels-${b}.wasm`));
+export const WASM_OUTPUTS = ['simd', 'scalar', 'simd-fma', 'simd-shared', 'scalar-shared', 'simd-fma-shared'].map((b) => join(outDir, `kernels-${b}.wasm`));
 
 function newestSource(dir) {
   let newest = 0;
@@ -41,11 +42,11 @@ export async function buildWasm() {
   const builds = [
     { entry: 'entry_simd.ts', out: WASM_OUTPUTS[0], flags: ['--enable', 'simd'] },
     { entry: 'entry_scalar.ts', out: WASM_OUTPUTS[1], flags: ['--disable', 'simd'] },
+    { entry: 'entry_simd_fma.ts', out: WASM_OUTPUTS[2], flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
   ];
   // Shared-memory twins: a shared WebAssembly.Memory can only be imported by a module that declares it shared.
   const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '32768'];
-  builds.push({ ...builds[0], out: WASM_OUTPUTS[2], flags: [...builds[0].flags, ...shared] });
-  builds.push({ ...builds[1], out: WASM_OUTPUTS[3], flags: [...builds[1].flags, ...shared] });
+  for (const b of builds.slice()) builds.push({ ...b, out: b.out.replace(/\.wasm$/, '-shared.wasm'), flags: [...b.flags, ...shared] });
   for (const b of builds) {
     const r = spawnSync(process.execPath, [asc, join(srcDir, b.entry), '-o', b.out, ...common, ...b.flags], {
       stdio: 'inherit', cwd: root,

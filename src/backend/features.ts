@@ -13,6 +13,39 @@ export function hasWasmSimd(): boolean {
   }
 }
 
+// (module (func (export "m") (param f32 f32 f32) (result f32)
+//   local.get 0 f32x4.splat local.get 1 f32x4.splat local.get 2 f32x4.splat f32x4.relaxed_madd f32x4.extract_lane 0))
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 125, 125, 125, 1, 125, 3, 2, 1, 0, 7, 5, 1, 1, 109, 0, 0, 10, 22, 1,
+  20, 0, 32, 0, 253, 19, 32, 1, 253, 19, 32, 2, 253, 19, 253, 133, 2, 253, 31, 0, 11,
+]);
+
+/** Relaxed SIMD validates (Chrome ≥ 114, Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd). */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_MADD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Relaxed SIMD validates AND f32x4.relaxed_madd rounds once (a true fused multiply-add: x64 with FMA3, arm64), so the
+ * relaxed-SIMD float GEMM equals the reference bit for bit. (1 + 2^-12)² = 1 + 2^-11 + 2^-24 needs 25 bits: fused,
+ * minus (1 + 2^-11) leaves 2^-24; rounded first, it leaves 0.
+ */
+export function hasFusedRelaxedMadd(): boolean {
+  if (!hasRelaxedSimd()) return false;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_MADD_PROBE));
+    const madd = instance.exports['m'] as (a: number, b: number, c: number) => number;
+    const a = 1 + 2 ** -12;
+    return madd(a, a, -(1 + 2 ** -11)) === 2 ** -24;
+  } catch {
+    return false;
+  }
+}
+
 /** Shared memory for worker threads needs SharedArrayBuffer (browsers: cross-origin isolation). */
 export function hasSharedMemory(): boolean {
   try {

@@ -1,4 +1,5 @@
-// Every float wasm kernel variant × both builds (SIMD128, scalar) against the plain-TS reference kernels on random
+// Every float wasm kernel variant × every build (SIMD128 with the f64x2-emulated fused multiply-add, relaxed SIMD
+// with f32x4.relaxed_madd where it is fused, scalar) against the plain-TS reference kernels on random
 // shapes (channels 1, 3, 31, 33, 65; odd spatial sizes; stride 2; dilation 2; SAME and VALID; every fused
 // activation), single-pixel convolutions (the matrix × vector order) and depths that are not a multiple of 4. Every
 // kernel sums in the reference's order (which is LCE's x86 TFLite's), so all are compared exactly.
@@ -18,7 +19,7 @@ import {
   F32_GEMM_VARIANTS, F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS,
   F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS, PREFERRED_F32_GEMM, availableIn, type Isa,
 } from './variants.js';
-import { hasWasmSimd } from './features.js';
+import { hasFusedRelaxedMadd, hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { OpPrepareError } from '../errors.js';
 
 function rng(seed: number): () => number {
@@ -52,7 +53,8 @@ const ISAS: Isa[] = hasWasmSimd() ? ['wasmsimd', 'scalar'] : ['scalar'];
 const kernels = new Map<Isa, WasmKernels>();
 
 before(async () => {
-  for (const isa of ISAS) kernels.set(isa, await WasmKernels.load({ loader: nodeKernelLoader, isa }));
+  // fma: false: the wasmsimd rows test the SIMD128 build (f64x2-emulated FMA); the relaxed-SIMD build has its own
+  for (const isa of ISAS) kernels.set(isa, await WasmKernels.load({ loader: nodeKernelLoader, isa, fma: false }));
 });
 
 function k(isa: Isa): WasmKernels {
@@ -126,6 +128,44 @@ function checkConv(w: WasmKernels, variant: string, c: ConvCase, seed: number, t
   });
 }
 
+/** Row ranges of one plan on a shared-memory build and a twin instance (a worker) equal one pass. */
+async function checkTwin(w: WasmKernels): Promise<void> {
+  const twin = await WasmKernels.instantiateOn(w.module, w.memory, w.isa, w.build);
+  const c = CONV_CASES[2]!;
+  const g = convGeometry(c);
+  const r = rng(42);
+  const input = randomF32(r, g.batch * g.inH * g.inW * g.inC);
+  const filter = randomF32(r, g.outC * g.filterH * g.filterW * g.inC);
+  const size = g.batch * g.outH * g.outW * g.outC;
+  const inP = w.put(input), one = w.alloc(size * 4), two = w.alloc(size * 4);
+  const plan = prepareF32Conv2d(w, { geometry: g, filter, bias: null, actMin: 0, actMax: 6, input: inP, out: one, threads: 2 });
+  runF32GemmRows(w, plan);
+  const single = w.f32(one, size).slice();
+  setF32Io(w, plan, inP, two);
+  const half = Math.floor(plan.rows / 2);
+  runF32GemmRows(twin, plan, half, plan.rows, 1);
+  runF32GemmRows(w, plan, 0, half, 0);
+  assertExact(w.f32(two, size).slice(), single, 'two instances vs one pass');
+}
+
+/** FULLY_CONNECTED through one GEMM variant on shapes with one row, odd depths and odd channel counts. */
+function checkFullyConnected(w: WasmKernels, variant: string): void {
+  const shapes = [[1, 512, 1000], [3, 65, 33], [5, 1, 7], [2, 31, 1], [1, 31, 17], [1, 3, 65], [1, 1, 5], [4, 130, 9]] as const;
+  shapes.forEach(([batches, inDepth, outDepth], i) => scoped(w, () => {
+    const r = rng(300 + i);
+    const g = { batches, inDepth, outDepth };
+    const input = randomF32(r, batches * inDepth), weights = randomF32(r, outDepth * inDepth), bias = randomF32(r, outDepth);
+    const [lo, hi] = activationRange(ACTS[i % ACTS.length]!);
+    const want = new Float32Array(batches * outDepth);
+    fullyConnectedFloat(g, input, weights, bias, want, lo, hi);
+    const inP = w.put(input), outP = w.alloc(want.byteLength);
+    const plan = prepareF32FullyConnected(w, { geometry: g, weights, bias, actMin: lo, actMax: hi, variant });
+    setF32Io(w, plan, inP, outP);
+    runF32GemmRows(w, plan);
+    assertExact(w.f32(outP, want.length).slice(), want, `${variant} fc ${batches}x${inDepth}→${outDepth}`);
+  }));
+}
+
 describe('float kernel builds', () => {
   it('export every listed float variant of their ISA, and no SIMD one in the scalar build', () => {
     const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS];
@@ -168,23 +208,7 @@ describe('float CONV_2D (packed GEMM)', () => {
 
   it('a twin instance on shared memory (a worker) runs row ranges of the same plan identically', async () => {
     const isa = ISAS[0]!;
-    const w = await WasmKernels.load({ loader: nodeKernelLoader, isa, shared: true });
-    const twin = await WasmKernels.instantiateOn(w.module, w.memory, isa, w.build);
-    const c = CONV_CASES[2]!;
-    const g = convGeometry(c);
-    const r = rng(42);
-    const input = randomF32(r, g.batch * g.inH * g.inW * g.inC);
-    const filter = randomF32(r, g.outC * g.filterH * g.filterW * g.inC);
-    const size = g.batch * g.outH * g.outW * g.outC;
-    const inP = w.put(input), one = w.alloc(size * 4), two = w.alloc(size * 4);
-    const plan = prepareF32Conv2d(w, { geometry: g, filter, bias: null, actMin: 0, actMax: 6, input: inP, out: one, threads: 2 });
-    runF32GemmRows(w, plan);
-    const single = w.f32(one, size).slice();
-    setF32Io(w, plan, inP, two);
-    const half = Math.floor(plan.rows / 2);
-    runF32GemmRows(twin, plan, half, plan.rows, 1);
-    runF32GemmRows(w, plan, 0, half, 0);
-    assertExact(w.f32(two, size).slice(), single, 'two instances vs one pass');
+    await checkTwin(await WasmKernels.load({ loader: nodeKernelLoader, isa, shared: true, fma: false }));
   });
 
   it('refuses grouped convolutions and empty shapes with a typed error', () => {
@@ -200,24 +224,46 @@ describe('float FULLY_CONNECTED', () => {
   for (const isa of ISAS) {
     it(`${isa} build: every GEMM variant equals the reference`, () => {
       const w = k(isa);
-      const shapes = [[1, 512, 1000], [3, 65, 33], [5, 1, 7], [2, 31, 1], [1, 31, 17], [1, 3, 65], [1, 1, 5], [4, 130, 9]] as const;
-      for (const v of availableIn(F32_GEMM_VARIANTS, isa)) {
-        shapes.forEach(([batches, inDepth, outDepth], i) => scoped(w, () => {
-          const r = rng(300 + i);
-          const g = { batches, inDepth, outDepth };
-          const input = randomF32(r, batches * inDepth), weights = randomF32(r, outDepth * inDepth), bias = randomF32(r, outDepth);
-          const [lo, hi] = activationRange(ACTS[i % ACTS.length]!);
-          const want = new Float32Array(batches * outDepth);
-          fullyConnectedFloat(g, input, weights, bias, want, lo, hi);
-          const inP = w.put(input), outP = w.alloc(want.byteLength);
-          const plan = prepareF32FullyConnected(w, { geometry: g, weights, bias, actMin: lo, actMax: hi, variant: v.name });
-          setF32Io(w, plan, inP, outP);
-          runF32GemmRows(w, plan);
-          assertExact(w.f32(outP, want.length).slice(), want, `${v.name} fc ${batches}x${inDepth}→${outDepth}`);
-        }));
-      }
+      for (const v of availableIn(F32_GEMM_VARIANTS, isa)) checkFullyConnected(w, v.name);
     });
   }
+});
+
+// Only where relaxed_madd is a true fused multiply-add is this build ever selected (or exact); elsewhere the
+// tests say why they are skipped.
+const FMA_SKIP = !hasRelaxedSimd()
+  ? 'relaxed SIMD is unavailable in this runtime (Node 20 needs --experimental-wasm-relaxed-simd, set by node-loader.ts)'
+  : !hasFusedRelaxedMadd() ? 'f32x4.relaxed_madd is not fused on this machine (no FMA): the relaxed-SIMD build is never selected' : false;
+
+describe('float relaxed-SIMD build (f32x4.relaxed_madd, fused)', { skip: FMA_SKIP }, () => {
+  let fma: WasmKernels | null = null;
+  const w = (): WasmKernels => { if (!fma) throw new Error('relaxed-SIMD build not loaded'); return fma; };
+  before(async () => { fma = await WasmKernels.load({ loader: nodeKernelLoader, isa: 'wasmsimd', fma: true }); });
+
+  it('is the default SIMD build here, and exports every wasmsimd and scalar float variant', async () => {
+    assert.equal(w().build, 'simd-fma');
+    assert.equal((await WasmKernels.load({ loader: nodeKernelLoader })).build, 'simd-fma');
+    for (const v of F32_GEMM_VARIANTS) assert.ok(w().has(v.name) && w().has(v.conv), `${v.name} in simd-fma`);
+    const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS];
+    for (const list of simple) for (const v of list) assert.ok(w().has(v.name), `${v.name} in simd-fma`);
+  });
+
+  it('every SIMD GEMM variant equals the reference on awkward shapes (CONV_2D)', () => {
+    for (const v of F32_GEMM_VARIANTS.filter((x) => x.isa === 'wasmsimd')) {
+      CONV_CASES.forEach((c, i) => checkConv(w(), v.name, c, 100 + i));
+    }
+  });
+
+  it('every SIMD GEMM variant equals the reference (FULLY_CONNECTED)', () => {
+    for (const v of F32_GEMM_VARIANTS.filter((x) => x.isa === 'wasmsimd')) checkFullyConnected(w(), v.name);
+  });
+
+  it('row ranges on separate thread scratch, and on a twin shared-memory instance, equal one pass', async () => {
+    for (const c of [CONV_CASES[2]!, CONV_CASES[3]!, CONV_CASES[5]!]) checkConv(w(), PREFERRED_F32_GEMM.wasmsimd, c, 7, 3);
+    const shared = await WasmKernels.load({ loader: nodeKernelLoader, isa: 'wasmsimd', shared: true, fma: true });
+    assert.equal(shared.build, 'simd-fma-shared');
+    await checkTwin(shared);
+  });
 });
 
 interface DwCase {

@@ -15,7 +15,7 @@ import { nodeKernelLoader } from './node-loader.js';
 import {
   BGEMM_VARIANTS, PACK_F32_VARIANTS, PACK_I8_VARIANTS, availableIn, type Isa,
 } from './variants.js';
-import { hasWasmSimd } from './features.js';
+import { hasFusedRelaxedMadd, hasWasmSimd } from './features.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -72,7 +72,8 @@ describe('kernel builds', () => {
   it('load a shared-memory build whose memory is a SharedArrayBuffer', async () => {
     const isa = ISAS[0]!;
     const w = await WasmKernels.load({ loader: nodeKernelLoader, isa, shared: true });
-    const build: KernelBuild = isa === 'wasmsimd' ? 'simd-shared' : 'scalar-shared';
+    // the default wasmsimd build is the relaxed-SIMD one where relaxed_madd is fused
+    const build: KernelBuild = isa === 'wasmsimd' ? (hasFusedRelaxedMadd() ? 'simd-fma-shared' : 'simd-shared') : 'scalar-shared';
     assert.equal(w.build, build);
     assert.ok(w.memory.buffer instanceof SharedArrayBuffer);
     const twin = await WasmKernels.instantiateOn(w.module, w.memory, isa, build);

@@ -8,7 +8,7 @@
  */
 import type { Bconv2dGeometry, BconvOutputTransform } from '../reference/bconv2d.js';
 import { LimitError, OpPrepareError } from '../errors.js';
-import { hasWasmSimd } from './features.js';
+import { hasFusedRelaxedMadd, hasWasmSimd } from './features.js';
 import {
   type BgemmVariant, type Isa, BGEMM_VARIANTS, PREFERRED_BGEMM, bgemmVariant,
 } from './variants.js';
@@ -18,7 +18,7 @@ import type { DepthwiseConv2DGeometry } from '../reference/depthwise-conv2d.js';
 import type { FullyConnectedGeometry } from '../reference/fully-connected.js';
 import type { Pool2DGeometry } from '../reference/pool2d.js';
 
-export type KernelBuild = 'simd' | 'scalar' | 'simd-shared' | 'scalar-shared';
+export type KernelBuild = 'simd' | 'scalar' | 'simd-fma' | 'simd-shared' | 'scalar-shared' | 'simd-fma-shared';
 
 export interface KernelLoader {
   /** Bytes (or a compiled module) of build/kernels-<build>.wasm. */
@@ -40,6 +40,12 @@ export interface LoadOptions {
   loader: KernelLoader;
   /** Force a build; default: wasmsimd when WebAssembly.validate accepts SIMD128, else scalar. */
   isa?: Isa;
+  /**
+   * With wasmsimd: the relaxed-SIMD build (float GEMM tiles do one f32x4.relaxed_madd per depth step instead of
+   * emulating the fused multiply-add in f64x2). Default: when hasFusedRelaxedMadd(); forcing it where relaxed_madd
+   * is not fused gives results that differ from the reference.
+   */
+  fma?: boolean;
   /** Use shared memory (needs SharedArrayBuffer); selects the *-shared builds. */
   shared?: boolean;
   /** Initial memory in 64 KiB pages. */
@@ -149,7 +155,8 @@ export class WasmKernels {
   static async load(opts: LoadOptions): Promise<WasmKernels> {
     const isa: Isa = opts.isa ?? (hasWasmSimd() ? 'wasmsimd' : 'scalar');
     const shared = opts.shared ?? false;
-    const build: KernelBuild = `${isa === 'wasmsimd' ? 'simd' : 'scalar'}${shared ? '-shared' : ''}`;
+    const fma = isa === 'wasmsimd' && (opts.fma ?? hasFusedRelaxedMadd());
+    const build: KernelBuild = `${isa === 'wasmsimd' ? (fma ? 'simd-fma' : 'simd') : 'scalar'}${shared ? '-shared' : ''}`;
     const src = await opts.loader.load(build);
     const module = src instanceof WebAssembly.Module ? src : await WebAssembly.compile(src);
     const maximumPages = opts.maximumPages ?? 32768;

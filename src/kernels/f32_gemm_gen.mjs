@@ -1,5 +1,6 @@
 // Generates the register-blocked float GEMM tiles (one function per MRxNR shape and ISA) into
-// src/kernels/f32_gemm_simd.ts and f32_gemm_scalar.ts (committed; rerun `node src/kernels/f32_gemm_gen.mjs` after
+// src/kernels/f32_gemm_simd.ts, f32_gemm_simd_fma.ts (relaxed SIMD: the same exports, each depth step one
+// f32x4.relaxed_madd, used only where it is fused) and f32_gemm_scalar.ts (committed; rerun `node src/kernels/f32_gemm_gen.mjs` after
 // editing). Unrolled tiles keep every accumulator in a local, which AssemblyScript cannot express generically.
 // The shapes must match F32_GEMM_VARIANTS in src/backend/variants.ts (a test checks the exports).
 import { writeFileSync } from 'node:fs';
@@ -71,6 +72,49 @@ function simdTile(mr, nr) {
   L.push(`  }`);
   L.push(`}`);
   L.push(`/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the ${mr}x${nr} SIMD tile. */`);
+  L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__wasmsimd, f32_gemv_1x${nr}__wasmsimd); }`);
+  return L.join('\n');
+}
+
+/**
+ * The relaxed-SIMD twin of simdTile: f32x4 accumulators, acc = relaxed_madd(x, w, acc) per depth step. Exact only
+ * where relaxed_madd is a true fused multiply-add (features.ts checks before this build is chosen).
+ */
+function fmaTile(mr, nr) {
+  const name = `${mr}x${nr}__wasmsimd`;
+  const nq = nr / 4;
+  const L = [];
+  L.push(`/**`);
+  L.push(` * Float GEMM tile ${mr} rows x ${nr} channels: ${mr * nq} f32x4 accumulators (bias-initialised), one fused multiply-add`);
+  L.push(` * (f32x4.relaxed_madd on FMA hardware: the reference's gemmDot, bit for bit) per depth step, clamp on store.`);
+  L.push(` */`);
+  prologue(L, name, 'simd');
+  L.push(`  for (let n = 0; n < nPadded; n += ${nr}) {`);
+  L.push(`    const panel = w + <usize>n * kBytes;`);
+  L.push(`    const bo = bias + (<usize>n << 2);`);
+  for (const q of range(nq)) L.push(`    const b${q} = v128.load(bo, ${q * 16});`);
+  L.push(`    const left = nReal - n;`);
+  L.push(`    for (let m = 0; m < rows; m += ${mr}) {`);
+  for (const r of range(mr)) L.push(`      const a${r} = a + <usize>${r === 0 ? 'm' : `min(m + ${r}, rows - 1)`} * kBytes;`);
+  for (const r of range(mr)) L.push(`      let ${range(nq).map((q) => `c${r}_${q} = b${q}`).join(', ')};`);
+  L.push(`      let bp = panel;`);
+  L.push(`      for (let k: usize = 0; k < kBytes; k += 4) {`);
+  for (const q of range(nq)) L.push(`        const w${q} = v128.load(bp, ${q * 16});`);
+  for (const r of range(mr)) {
+    L.push(`        ${r === 0 ? 'let ' : ''}x = v128.load32_splat(a${r} + k);`);
+    for (const q of range(nq)) L.push(`        c${r}_${q} = f32x4.relaxed_madd(x, w${q}, c${r}_${q});`);
+  }
+  L.push(`        bp += ${nr * 4};`);
+  L.push(`      }`);
+  L.push(`      const o = out + <usize>(mBase + m) * rowBytes + (<usize>n << 2);`);
+  for (const r of range(mr)) {
+    const stores = range(nq).map((q) => `storeQuad(o${r ? ` + ${r} * rowBytes` : ''} + ${q * 16}, c${r}_${q}, left - ${q * 4}, lo, hi);`);
+    L.push(r === 0 ? `      ${stores.join(' ')}` : `      if (m + ${r} < rows) { ${stores.join(' ')} }`);
+  }
+  L.push(`    }`);
+  L.push(`  }`);
+  L.push(`}`);
+  L.push(`/** CONV_2D / FULLY_CONNECTED rows [m0, m1) with the ${mr}x${nr} fused-multiply-add SIMD tile. */`);
   L.push(`export function f32_conv2d_${name}(d: usize, m0: i32, m1: i32, scratch: usize): void { f32ConvRows(d, m0, m1, scratch, f32_gemm_${name}, ${mr}, f32_gemm_1x${nr}__wasmsimd, f32_gemv_1x${nr}__wasmsimd); }`);
   return L.join('\n');
 }
@@ -221,6 +265,10 @@ export function generateF32Gemm() {
   const dir = dirname(fileURLToPath(import.meta.url));
   writeFileSync(join(dir, 'f32_gemm_simd.ts'),
     HEADER + IMPORTS + SIMD_STORE + '\n' + F32_SIMD_TILES.map(([m, n]) => simdTile(m, n)).join('\n\n') + '\n\n'
+    + gemvWidths(F32_SIMD_TILES).map(simdGemv).join('\n\n') + '\n');
+  writeFileSync(join(dir, 'f32_gemm_simd_fma.ts'),
+    HEADER + IMPORTS + SIMD_STORE.slice(0, SIMD_STORE.indexOf('\n/**\n * c + x')) + '\n'
+    + F32_SIMD_TILES.map(([m, n]) => fmaTile(m, n)).join('\n\n') + '\n\n'
     + gemvWidths(F32_SIMD_TILES).map(simdGemv).join('\n\n') + '\n');
   writeFileSync(join(dir, 'f32_gemm_scalar.ts'),
     HEADER + IMPORTS.replace(" } from './f32_desc'", ", clampf } from './f32_desc'") + '\n'
