@@ -54,7 +54,8 @@ def quantizer_name(q) -> str | None:
         return None
     if isinstance(q, str):
         return q
-    return getattr(q, "__name__", None) or type(q).__name__
+    # zoo.FunctionQuantizer wraps a plain-function quantizer: report the function's name.
+    return getattr(q, "fn_name", None) or getattr(q, "__name__", None) or type(q).__name__
 
 
 def _coarse_normal(rng: np.random.Generator, shape, std: float) -> np.ndarray:

@@ -14,6 +14,7 @@ import shutil
 
 import numpy as np
 import tensorflow as tf
+import larq as lq
 import larq_zoo as lqz
 
 from tf_keras.src.saving import serialization_lib
@@ -127,6 +128,14 @@ def narrow(model: tf.keras.Model, width: dict[int, int]) -> tuple[tf.keras.Model
     for layer in cfg["layers"]:
         lc = layer["config"]
         layer.pop("build_config", None)  # recorded input shapes would rebuild the old widths
+        act = lc.get("activation")
+        if layer["class_name"] == "Activation" and isinstance(act, dict) and act.get("config") == "clip_by_value_activation":
+            # DoReFaNet's clip(x, 0, 1) as a plain function cannot be loaded back from an .h5;
+            # ReLU(max_value=1) is the same function.
+            changed.append(f"{lc['name']}: Activation(clip_by_value_activation) -> ReLU(max_value=1)")
+            layer["class_name"] = "ReLU"
+            layer["config"] = lc = {"name": lc["name"], "trainable": lc["trainable"], "dtype": lc["dtype"],
+                                    "max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}
         if layer["class_name"] == "Reshape" and len(lc["target_shape"]) == 3 and lc["target_shape"][:2] in ([1, 1], (1, 1)):
             # (1, 1, C) after global pooling / flatten: C follows the narrowed widths.
             changed.append(f"{lc['name']}.target_shape: {list(lc['target_shape'])} -> [1, 1, -1]")
@@ -142,19 +151,53 @@ def narrow(model: tf.keras.Model, width: dict[int, int]) -> tuple[tf.keras.Model
     return rebuilt, changed
 
 
-def _plain_function_quantizers(node) -> None:
-    """A quantizer that is a registered plain function (XNORNet's xnor_weight_scale, DoReFaNet's
+def _plain_function_quantizers(node, objs=None) -> None:
+    """A quantizer that is a plain function (XNORNet's xnor_weight_scale, DoReFaNet's
     magnitude_aware_sign_unclipped) comes out of get_config as {"class_name": "function",
-    "config": name}, which from_config cannot read back; larq resolves the bare name."""
+    "config": name}, which from_config cannot read back (and a bare name gets called as a
+    class): put the function itself in the config, which larq's quantizers.get accepts."""
+    objs = objs if objs is not None else _custom_objects()
     if isinstance(node, dict):
         for k, v in node.items():
-            if isinstance(v, dict) and v.get("class_name") == "function" and isinstance(v.get("config"), str):
-                node[k] = v["config"]
+            if isinstance(v, dict) and v.get("class_name") == "function" and v.get("config") in objs:
+                node[k] = objs[v["config"]]
             else:
-                _plain_function_quantizers(v)
+                _plain_function_quantizers(v, objs)
     elif isinstance(node, list):
         for v in node:
-            _plain_function_quantizers(v)
+            _plain_function_quantizers(v, objs)
+
+
+@lq.utils.register_keras_custom_object
+class FunctionQuantizer(lq.quantizers.Quantizer):
+    """A zoo quantizer that is a plain function, as a quantizer layer naming it. tf-keras saves a
+    plain-function quantizer in an .h5 as {"class_name": "function"}, which it cannot load back;
+    this saves as {"class_name": "FunctionQuantizer", "config": {"fn": name}} and runs the very
+    same function (so LCE converts the same graph)."""
+
+    precision = 1
+
+    def __init__(self, fn: str, **kwargs):
+        super().__init__(**kwargs)
+        self.fn_name = fn if isinstance(fn, str) else fn.__name__
+        self._function = _custom_objects()[self.fn_name]
+
+    def call(self, inputs):
+        return self._function(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": self.fn_name}
+
+
+def _wrap_function_quantizers(model) -> list[str]:
+    wrapped = []
+    for layer in model.layers:
+        for attr in ("kernel_quantizer", "input_quantizer"):
+            q = getattr(layer, attr, None)
+            if callable(q) and not isinstance(q, tf.keras.layers.Layer) and getattr(q, "__name__", "") in _custom_objects():
+                setattr(layer, attr, FunctionQuantizer(q.__name__))
+                wrapped.append(f"{layer.name}.{attr}")
+    return wrapped
 
 
 def _custom_objects():
@@ -215,6 +258,10 @@ def _generate_case(c: ZooCase, log):
     if c.n_inputs != 3:
         notes.append(f"{c.n_inputs} input sample(s) instead of 3: each input is "
                      f"{size * size * 3 * 4 / 1e6:.2f} MB and the corpus budget is 60 MB")
+    wrapped = _wrap_function_quantizers(model)
+    if wrapped:
+        notes.append("plain-function quantizers wrapped in FunctionQuantizer(fn=name) so the .h5 loads "
+                     "(same function, same graph): " + ", ".join(wrapped))
     fixed = _serializable_initializers(model)
     if fixed:
         notes.append("initializers replaced by zeros so the .h5 loads (inference unaffected): " + ", ".join(fixed))
