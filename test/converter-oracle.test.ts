@@ -39,6 +39,8 @@ export const KNOWN_MISMATCHES: Record<string, string> = {
 export const CONVERTER_REFUSALS: Record<string, string> = {
   'zoo/MeliusNet22': 'Larq Zoo builds it with Python Lambda layers (tf.split, a pad-and-add merge) stored as bytecode; lce-js does not execute Lambda code',
   'zoo/RealToBinaryNet': 'Larq Zoo builds it with Python Lambda layers stored as bytecode; lce-js does not execute Lambda code',
+  'zoo/XNORNet': 'its kernel quantizer is a plain Python function (tf-keras cannot reload it either); the corpus wraps it in a custom FunctionQuantizer class only Python knows',
+  'zoo/DoReFaNet': 'as XNORNet: a plain-function kernel quantizer wrapped in the corpus\'s custom FunctionQuantizer class',
   'matrix/ste_tern_input': 'LCE binarises ste_tern (a ternary quantizer) by pattern accident (lce-ops.md §6 q7); lce-js refuses rather than change its meaning',
 };
 
