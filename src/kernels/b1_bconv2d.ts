@@ -21,6 +21,9 @@ export function b1_im2col(d: usize, mBase: i32, rows: i32, g: i32, dst: usize): 
   const wg = load<i32>(d + D_WORDS_PER_GROUP), kWords = load<i32>(d + D_K_WORDS);
   const input = load<usize>(d + D_INPUT) + (<usize>(g * wg) << 2);
   const tail = kWords - fh * fw * wg;
+  const seg = fw * wg;
+  // one group and dilation 1: a filter row's taps are adjacent pixels with nothing between their words
+  const contiguous = wg == inWords && dw == 1;
   const plane = outH * outW;
   let n = mBase / plane;
   let rem = mBase - n * plane;
@@ -33,6 +36,15 @@ export function b1_im2col(d: usize, mBase: i32, rows: i32, g: i32, dst: usize): 
       const iy = y0 + ky * dh;
       const rowInside = iy >= 0 && iy < inH;
       const rowBase = input + (<usize>((n * inH + iy) * inW) * <usize>inWords << 2);
+      if (contiguous && rowInside && x0 >= 0 && x0 + fw <= inW) {
+        // The whole filter row is one contiguous run of fw·wg words in NHWC: one copy instead of fw taps.
+        const src = rowBase + (<usize>(x0 * inWords) << 2);
+        let w = 0;
+        for (; w + 2 <= seg; w += 2) store<i64>(p + (<usize>w << 2), load<i64>(src + (<usize>w << 2)));
+        if (w < seg) store<i32>(p + (<usize>w << 2), load<i32>(src + (<usize>w << 2)));
+        p += <usize>seg << 2;
+        continue;
+      }
       for (let kx = 0; kx < fw; kx++) {
         const ix = x0 + kx * dw;
         if (rowInside && ix >= 0 && ix < inW) {
