@@ -32,6 +32,9 @@ export function workerMain(): void {
       let last = Atomics.load(ctl, base + L.SEQ);
       reply({ ready: true });
       for (;;) {
+        // Poll a while before blocking: a model's ops come back to back, and a futex wake-up per op (tens of µs,
+        // more on a busy machine) was a visible share of a ~1 ms layer split over two threads.
+        for (let spin = 0; spin < 20000 && Atomics.load(ctl, base + L.SEQ) === last; spin++);
         Atomics.wait(ctl, base + L.SEQ, last);
         const seq = Atomics.load(ctl, base + L.SEQ);
         if (seq === last) continue;
