@@ -19,15 +19,17 @@ export interface BgemmVariant {
   readonly stepWords: number;
 }
 
-function bgemm(isa: Isa, mr: number, nr: number): BgemmVariant {
+function bgemm(isa: Isa, mr: number, nr: number, stepWords = isa === 'wasmsimd' ? 4 : 2): BgemmVariant {
   const shape = `${mr}x${nr}__${isa}`;
-  return { name: `b1_bgemm_${shape}`, conv: `b1_bconv2d_${shape}`, isa, mr, nr, stepWords: isa === 'wasmsimd' ? 4 : 2 };
+  return { name: `b1_bgemm_${shape}`, conv: `b1_bconv2d_${shape}`, isa, mr, nr, stepWords };
 }
 
-/** Must match SIMD_TILES / SCALAR_TILES in src/kernels/gen-bgemm.mjs (a test checks the exports exist). */
+/** Must match SIMD_TILES, SIMD_WORD_TILES and SCALAR_TILES in src/kernels/gen-bgemm.mjs (a test checks the exports exist). */
 export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
   bgemm('wasmsimd', 1, 8), bgemm('wasmsimd', 2, 4), bgemm('wasmsimd', 2, 8), bgemm('wasmsimd', 3, 8),
   bgemm('wasmsimd', 4, 4), bgemm('wasmsimd', 4, 8),
+  // SIMD_WORD_TILES: word-grain weights (one K word splat per row, lanes = channels)
+  bgemm('wasmsimd', 1, 16, 1), bgemm('wasmsimd', 2, 16, 1), bgemm('wasmsimd', 3, 16, 1),
   bgemm('scalar', 1, 4), bgemm('scalar', 2, 4), bgemm('scalar', 4, 2), bgemm('scalar', 4, 4),
 ];
 
@@ -40,6 +42,19 @@ export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
   wasmsimd: 'b1_bgemm_1x8__wasmsimd',
   scalar: 'b1_bgemm_1x4__scalar',
 };
+
+/**
+ * Up to this depth (32-bit words per im2col row) the SIMD build prefers the word-grain 1x16 tile: with few K steps
+ * 1x8's 4x4 horizontal sums and K padding to 4 words are a large share of the work, which the word-grain layout
+ * avoids. `npm run bench:kernels` (same machine, interleaved runs, best of each): 56x56x64 (18 words) 1.09 vs 1.40 ms,
+ * 28x28x128 (36) 0.90 vs 1.06 ms, 14x14x256 (72) 0.87 vs 0.93 ms; at 7x7x512 (144) 1x8 was as fast or faster.
+ */
+export const WORD_TILE_MAX_K_WORDS = 72;
+
+/** The preferred binary GEMM variant for a build and a depth of kRealWords 32-bit words per im2col row. */
+export function preferredBgemm(isa: Isa, kRealWords: number): string {
+  return isa === 'wasmsimd' && kRealWords <= WORD_TILE_MAX_K_WORDS ? 'b1_bgemm_1x16__wasmsimd' : PREFERRED_BGEMM[isa];
+}
 
 export interface SimpleVariant {
   readonly name: string;

@@ -521,3 +521,222 @@ export function b1_bgemm_4x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32
 }
 /** LceBconv2d rows [m0, m1) with the 4x8 SIMD tile. */
 export function b1_bconv2d_4x8__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_4x8__wasmsimd); }
+
+/**
+ * Binary GEMM tile 1 rows x 16 channels at word grain: each K word of a row is splat to all lanes and
+ * xor-ed with 16 channels' words (4 per v128), so a lane's bytes belong to one channel and the reduction is
+ * two pairwise widenings per quad (not a 4x4 horizontal sum). Byte accumulators widened every ≤ 31 words.
+ */
+export function b1_bgemm_1x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {
+  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;
+  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);
+  const chBase = g * nReal;
+  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;
+  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);
+  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);
+  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);
+  const ones = i16x8.splat(1);
+  for (let m = 0; m < rows; m += 1) {
+    const a0 = a + <usize>m * aStride;
+    for (let n = 0; n < nPadded; n += 16) {
+      let bp = b + <usize>n * aStride;
+      let s0_0 = i32x4.splat(0);
+      let s0_1 = i32x4.splat(0);
+      let s0_2 = i32x4.splat(0);
+      let s0_3 = i32x4.splat(0);
+      let k = 0;
+      while (k < kWords) {
+        const kEnd = min(k + 31, kWords);
+        let c0_0 = i32x4.splat(0);
+        let c0_1 = i32x4.splat(0);
+        let c0_2 = i32x4.splat(0);
+        let c0_3 = i32x4.splat(0);
+        let off = <usize>k << 2;
+        for (; k < kEnd; k++) {
+          const x0 = v128.load32_splat(a0 + off);
+          let w = v128.load(bp, 0);
+          c0_0 = i8x16.add(c0_0, i8x16.popcnt(v128.xor(x0, w)));
+          w = v128.load(bp, 16);
+          c0_1 = i8x16.add(c0_1, i8x16.popcnt(v128.xor(x0, w)));
+          w = v128.load(bp, 32);
+          c0_2 = i8x16.add(c0_2, i8x16.popcnt(v128.xor(x0, w)));
+          w = v128.load(bp, 48);
+          c0_3 = i8x16.add(c0_3, i8x16.popcnt(v128.xor(x0, w)));
+          bp += 64; off += 4;
+        }
+        s0_0 = i32x4.add(s0_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_0), ones));
+        s0_1 = i32x4.add(s0_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_1), ones));
+        s0_2 = i32x4.add(s0_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_2), ones));
+        s0_3 = i32x4.add(s0_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_3), ones));
+      }
+      storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr);
+    }
+  }
+}
+/** LceBconv2d rows [m0, m1) with the 1x16 word-grain SIMD tile. */
+export function b1_bconv2d_1x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_1x16__wasmsimd); }
+
+/**
+ * Binary GEMM tile 2 rows x 16 channels at word grain: each K word of a row is splat to all lanes and
+ * xor-ed with 16 channels' words (4 per v128), so a lane's bytes belong to one channel and the reduction is
+ * two pairwise widenings per quad (not a 4x4 horizontal sum). Byte accumulators widened every ≤ 31 words.
+ */
+export function b1_bgemm_2x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {
+  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;
+  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);
+  const chBase = g * nReal;
+  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;
+  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);
+  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);
+  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);
+  const ones = i16x8.splat(1);
+  for (let m = 0; m < rows; m += 2) {
+    const a0 = a + <usize>m * aStride;
+    const a1 = a + <usize>min(m + 1, rows - 1) * aStride;
+    for (let n = 0; n < nPadded; n += 16) {
+      let bp = b + <usize>n * aStride;
+      let s0_0 = i32x4.splat(0);
+      let s0_1 = i32x4.splat(0);
+      let s0_2 = i32x4.splat(0);
+      let s0_3 = i32x4.splat(0);
+      let s1_0 = i32x4.splat(0);
+      let s1_1 = i32x4.splat(0);
+      let s1_2 = i32x4.splat(0);
+      let s1_3 = i32x4.splat(0);
+      let k = 0;
+      while (k < kWords) {
+        const kEnd = min(k + 31, kWords);
+        let c0_0 = i32x4.splat(0);
+        let c0_1 = i32x4.splat(0);
+        let c0_2 = i32x4.splat(0);
+        let c0_3 = i32x4.splat(0);
+        let c1_0 = i32x4.splat(0);
+        let c1_1 = i32x4.splat(0);
+        let c1_2 = i32x4.splat(0);
+        let c1_3 = i32x4.splat(0);
+        let off = <usize>k << 2;
+        for (; k < kEnd; k++) {
+          const x0 = v128.load32_splat(a0 + off);
+          const x1 = v128.load32_splat(a1 + off);
+          let w = v128.load(bp, 0);
+          c0_0 = i8x16.add(c0_0, i8x16.popcnt(v128.xor(x0, w)));
+          c1_0 = i8x16.add(c1_0, i8x16.popcnt(v128.xor(x1, w)));
+          w = v128.load(bp, 16);
+          c0_1 = i8x16.add(c0_1, i8x16.popcnt(v128.xor(x0, w)));
+          c1_1 = i8x16.add(c1_1, i8x16.popcnt(v128.xor(x1, w)));
+          w = v128.load(bp, 32);
+          c0_2 = i8x16.add(c0_2, i8x16.popcnt(v128.xor(x0, w)));
+          c1_2 = i8x16.add(c1_2, i8x16.popcnt(v128.xor(x1, w)));
+          w = v128.load(bp, 48);
+          c0_3 = i8x16.add(c0_3, i8x16.popcnt(v128.xor(x0, w)));
+          c1_3 = i8x16.add(c1_3, i8x16.popcnt(v128.xor(x1, w)));
+          bp += 64; off += 4;
+        }
+        s0_0 = i32x4.add(s0_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_0), ones));
+        s0_1 = i32x4.add(s0_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_1), ones));
+        s0_2 = i32x4.add(s0_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_2), ones));
+        s0_3 = i32x4.add(s0_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_3), ones));
+        s1_0 = i32x4.add(s1_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_0), ones));
+        s1_1 = i32x4.add(s1_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_1), ones));
+        s1_2 = i32x4.add(s1_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_2), ones));
+        s1_3 = i32x4.add(s1_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_3), ones));
+      }
+      storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr);
+      if (m + 1 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr); }
+    }
+  }
+}
+/** LceBconv2d rows [m0, m1) with the 2x16 word-grain SIMD tile. */
+export function b1_bconv2d_2x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_2x16__wasmsimd); }
+
+/**
+ * Binary GEMM tile 3 rows x 16 channels at word grain: each K word of a row is splat to all lanes and
+ * xor-ed with 16 channels' words (4 per v128), so a lane's bytes belong to one channel and the reduction is
+ * two pairwise widenings per quad (not a 4x4 horizontal sum). Byte accumulators widened every ≤ 31 words.
+ */
+export function b1_bgemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {
+  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;
+  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);
+  const chBase = g * nReal;
+  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;
+  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);
+  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);
+  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);
+  const ones = i16x8.splat(1);
+  for (let m = 0; m < rows; m += 3) {
+    const a0 = a + <usize>m * aStride;
+    const a1 = a + <usize>min(m + 1, rows - 1) * aStride;
+    const a2 = a + <usize>min(m + 2, rows - 1) * aStride;
+    for (let n = 0; n < nPadded; n += 16) {
+      let bp = b + <usize>n * aStride;
+      let s0_0 = i32x4.splat(0);
+      let s0_1 = i32x4.splat(0);
+      let s0_2 = i32x4.splat(0);
+      let s0_3 = i32x4.splat(0);
+      let s1_0 = i32x4.splat(0);
+      let s1_1 = i32x4.splat(0);
+      let s1_2 = i32x4.splat(0);
+      let s1_3 = i32x4.splat(0);
+      let s2_0 = i32x4.splat(0);
+      let s2_1 = i32x4.splat(0);
+      let s2_2 = i32x4.splat(0);
+      let s2_3 = i32x4.splat(0);
+      let k = 0;
+      while (k < kWords) {
+        const kEnd = min(k + 31, kWords);
+        let c0_0 = i32x4.splat(0);
+        let c0_1 = i32x4.splat(0);
+        let c0_2 = i32x4.splat(0);
+        let c0_3 = i32x4.splat(0);
+        let c1_0 = i32x4.splat(0);
+        let c1_1 = i32x4.splat(0);
+        let c1_2 = i32x4.splat(0);
+        let c1_3 = i32x4.splat(0);
+        let c2_0 = i32x4.splat(0);
+        let c2_1 = i32x4.splat(0);
+        let c2_2 = i32x4.splat(0);
+        let c2_3 = i32x4.splat(0);
+        let off = <usize>k << 2;
+        for (; k < kEnd; k++) {
+          const x0 = v128.load32_splat(a0 + off);
+          const x1 = v128.load32_splat(a1 + off);
+          const x2 = v128.load32_splat(a2 + off);
+          let w = v128.load(bp, 0);
+          c0_0 = i8x16.add(c0_0, i8x16.popcnt(v128.xor(x0, w)));
+          c1_0 = i8x16.add(c1_0, i8x16.popcnt(v128.xor(x1, w)));
+          c2_0 = i8x16.add(c2_0, i8x16.popcnt(v128.xor(x2, w)));
+          w = v128.load(bp, 16);
+          c0_1 = i8x16.add(c0_1, i8x16.popcnt(v128.xor(x0, w)));
+          c1_1 = i8x16.add(c1_1, i8x16.popcnt(v128.xor(x1, w)));
+          c2_1 = i8x16.add(c2_1, i8x16.popcnt(v128.xor(x2, w)));
+          w = v128.load(bp, 32);
+          c0_2 = i8x16.add(c0_2, i8x16.popcnt(v128.xor(x0, w)));
+          c1_2 = i8x16.add(c1_2, i8x16.popcnt(v128.xor(x1, w)));
+          c2_2 = i8x16.add(c2_2, i8x16.popcnt(v128.xor(x2, w)));
+          w = v128.load(bp, 48);
+          c0_3 = i8x16.add(c0_3, i8x16.popcnt(v128.xor(x0, w)));
+          c1_3 = i8x16.add(c1_3, i8x16.popcnt(v128.xor(x1, w)));
+          c2_3 = i8x16.add(c2_3, i8x16.popcnt(v128.xor(x2, w)));
+          bp += 64; off += 4;
+        }
+        s0_0 = i32x4.add(s0_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_0), ones));
+        s0_1 = i32x4.add(s0_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_1), ones));
+        s0_2 = i32x4.add(s0_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_2), ones));
+        s0_3 = i32x4.add(s0_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c0_3), ones));
+        s1_0 = i32x4.add(s1_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_0), ones));
+        s1_1 = i32x4.add(s1_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_1), ones));
+        s1_2 = i32x4.add(s1_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_2), ones));
+        s1_3 = i32x4.add(s1_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c1_3), ones));
+        s2_0 = i32x4.add(s2_0, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c2_0), ones));
+        s2_1 = i32x4.add(s2_1, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c2_1), ones));
+        s2_2 = i32x4.add(s2_2, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c2_2), ones));
+        s2_3 = i32x4.add(s2_3, i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(c2_3), ones));
+      }
+      storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, s0_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr);
+      if (m + 1 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, s1_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr); }
+      if (m + 2 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 2) * rowBytes, s2_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 2) * rowBytes, s2_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 2) * rowBytes, s2_2, chBase + n + 8, nReal - n - 8, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 2) * rowBytes, s2_3, chBase + n + 12, nReal - n - 12, lo, hi, mp, bq, thr); }
+    }
+  }
+}
+/** LceBconv2d rows [m0, m1) with the 3x16 word-grain SIMD tile. */
+export function b1_bconv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_3x16__wasmsimd); }
