@@ -34,27 +34,16 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
 ];
 
 /**
- * Chosen by `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared and noisy):
- * 1x8 SIMD had the highest micro-kernel peak and the best 3x3-layer throughput in every run (8 byte accumulators
- * + x + w + popcnt temporaries fit x64's 16 vector registers; wider tiles spill); 1x4 led the scalar tiles.
+ * Chosen by `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared and noisy; best of
+ * interleaved runs). SIMD: the word-grain 1x16 tile beat 1x8 (the best 4-word tile: 8 byte accumulators + x + w +
+ * popcnt temporaries fit x64's 16 vector registers; wider tiles spill) on all four QuickNet 3x3 layers: 56x56x64
+ * 0.98 vs 1.30 ms (18 words of depth: 1x8 pays a 4x4 horizontal sum per 4 outputs and pads K to 20 words),
+ * 28x28x128 0.87 vs 1.01, 14x14x256 0.81 vs 0.89, 7x7x512 0.79 vs 0.84. 1x4 led the scalar tiles.
  */
 export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
-  wasmsimd: 'b1_bgemm_1x8__wasmsimd',
+  wasmsimd: 'b1_bgemm_1x16__wasmsimd',
   scalar: 'b1_bgemm_1x4__scalar',
 };
-
-/**
- * Up to this depth (32-bit words per im2col row) the SIMD build prefers the word-grain 1x16 tile: with few K steps
- * 1x8's 4x4 horizontal sums and K padding to 4 words are a large share of the work, which the word-grain layout
- * avoids. `npm run bench:kernels` (same machine, interleaved runs, best of each): 56x56x64 (18 words) 1.09 vs 1.40 ms,
- * 28x28x128 (36) 0.90 vs 1.06 ms, 14x14x256 (72) 0.87 vs 0.93 ms; at 7x7x512 (144) 1x8 was as fast or faster.
- */
-export const WORD_TILE_MAX_K_WORDS = 72;
-
-/** The preferred binary GEMM variant for a build and a depth of kRealWords 32-bit words per im2col row. */
-export function preferredBgemm(isa: Isa, kRealWords: number): string {
-  return isa === 'wasmsimd' && kRealWords <= WORD_TILE_MAX_K_WORDS ? 'b1_bgemm_1x16__wasmsimd' : PREFERRED_BGEMM[isa];
-}
 
 export interface SimpleVariant {
   readonly name: string;
