@@ -150,6 +150,7 @@ export function convDTypes(ctx: Ctx, input: TensorSpec, filter: TensorSpec, outp
   return dt;
 }
 
+/** The options CONV_2D and DEPTHWISE_CONV_2D share. */
 export interface Conv2DOptions {
   padding: number;
   strideW: number;
@@ -159,6 +160,43 @@ export interface Conv2DOptions {
   activation: number;
 }
 
+/** Conv2DOptions / DepthwiseConv2DOptions fields common to both ops, schema defaults filled in. */
+export function parseSpatialConvOptions(o: BuiltinOptions | null, opType: string): Conv2DOptions {
+  return {
+    padding: parsePadding(o, opType),
+    strideW: parseInt32Option(o, 'strideW', 0, opType),
+    strideH: parseInt32Option(o, 'strideH', 0, opType),
+    dilationW: parseInt32Option(o, 'dilationWFactor', 1, opType),
+    dilationH: parseInt32Option(o, 'dilationHFactor', 1, opType),
+    activation: parseActivation(o, opType),
+  };
+}
+
+/**
+ * The prepare checks CONV_2D and DEPTHWISE_CONV_2D share: input/output counts, dtypes, 4-D input and filter,
+ * strides and dilations ≥ 1, a clamp activation. Returns the operands.
+ */
+export function prepareConvOperands(ctx: PrepareContext<Conv2DOptions>): {
+  input: TensorSpec; filter: TensorSpec; bias: TensorSpec | null; output: TensorSpec; dt: 'float32' | 'int8';
+} {
+  const opts = ctx.options;
+  requireInputCount(ctx, 2, 3);
+  requireOutputCount(ctx, 1);
+  const input = requireInput(ctx, 0);
+  const filter = requireInput(ctx, 1);
+  const bias = optionalInput(ctx, 2);
+  const output = ctx.outputs[0]!;
+  const dt = convDTypes(ctx, input, filter, output);
+  requireRank(ctx, input, 4, 'input');
+  requireRank(ctx, filter, 4, 'filter');
+  requirePositive(ctx, opts.strideW, 'strideW');
+  requirePositive(ctx, opts.strideH, 'strideH');
+  requirePositive(ctx, opts.dilationW, 'dilationWFactor');
+  requirePositive(ctx, opts.dilationH, 'dilationHFactor');
+  requireClampActivation(ctx, opts.activation);
+  return { input, filter, bias, output, dt };
+}
+
 type Conv2DState =
   | { kind: 'float32'; geometry: Conv2DGeometry; hasBias: boolean; actMin: number; actMax: number }
   | { kind: 'int8'; geometry: Conv2DGeometry; hasBias: boolean; requant: Int8Requant };
@@ -166,33 +204,11 @@ type Conv2DState =
 export const conv2d = defineOp<Conv2DOptions, Conv2DState>({
   type: 'CONV_2D',
   parse(op) {
-    const o = op.builtinOptions;
-    const t = 'CONV_2D';
-    return {
-      padding: parsePadding(o, t),
-      strideW: parseInt32Option(o, 'strideW', 0, t),
-      strideH: parseInt32Option(o, 'strideH', 0, t),
-      dilationW: parseInt32Option(o, 'dilationWFactor', 1, t),
-      dilationH: parseInt32Option(o, 'dilationHFactor', 1, t),
-      activation: parseActivation(o, t),
-    };
+    return parseSpatialConvOptions(op.builtinOptions, 'CONV_2D');
   },
   prepare(ctx) {
     const opts = ctx.options;
-    requireInputCount(ctx, 2, 3);
-    requireOutputCount(ctx, 1);
-    const input = requireInput(ctx, 0);
-    const filter = requireInput(ctx, 1);
-    const bias = optionalInput(ctx, 2);
-    const output = ctx.outputs[0]!;
-    const dt = convDTypes(ctx, input, filter, output);
-    requireRank(ctx, input, 4, 'input');
-    requireRank(ctx, filter, 4, 'filter');
-    requirePositive(ctx, opts.strideW, 'strideW');
-    requirePositive(ctx, opts.strideH, 'strideH');
-    requirePositive(ctx, opts.dilationW, 'dilationWFactor');
-    requirePositive(ctx, opts.dilationH, 'dilationHFactor');
-    requireClampActivation(ctx, opts.activation);
+    const { input, filter, bias, output, dt } = prepareConvOperands(ctx);
     const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
     const [outC, filterH, filterW, filterC] = filter.shape as [number, number, number, number];
     if (!(outC >= 1 && filterH >= 1 && filterW >= 1 && filterC >= 1)) {

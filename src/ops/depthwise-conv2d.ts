@@ -7,22 +7,16 @@
 import type { Int8Requant } from '../reference/conv2d.js';
 import type { DepthwiseConv2DGeometry } from '../reference/depthwise-conv2d.js';
 import { depthwiseConv2dFloat, depthwiseConv2dInt8 } from '../reference/depthwise-conv2d.js';
-import { activationRange, fail, requireInput, requireInputCount, requireOutputCount, requireRank } from './common.js';
+import { activationRange, fail } from './common.js';
 import {
-  checkBias, convDTypes, int8ConvRequant, optionalInput, parseActivation, parseInt32Option, parsePadding,
-  requireClampActivation, requirePositive, spatialAxis,
+  checkBias, int8ConvRequant, parseInt32Option, parseSpatialConvOptions, prepareConvOperands, spatialAxis,
+  type Conv2DOptions,
 } from './conv2d.js';
 import { defineOp } from './kernel.js';
 
-export interface DepthwiseConv2DOptions {
-  padding: number;
-  strideW: number;
-  strideH: number;
+export interface DepthwiseConv2DOptions extends Conv2DOptions {
   /** As written in the file (0 when absent); the shapes decide the real multiplier. */
   depthMultiplier: number;
-  dilationW: number;
-  dilationH: number;
-  activation: number;
 }
 
 type DepthwiseState =
@@ -32,34 +26,15 @@ type DepthwiseState =
 export const depthwiseConv2d = defineOp<DepthwiseConv2DOptions, DepthwiseState>({
   type: 'DEPTHWISE_CONV_2D',
   parse(op) {
-    const o = op.builtinOptions;
     const t = 'DEPTHWISE_CONV_2D';
     return {
-      padding: parsePadding(o, t),
-      strideW: parseInt32Option(o, 'strideW', 0, t),
-      strideH: parseInt32Option(o, 'strideH', 0, t),
-      depthMultiplier: parseInt32Option(o, 'depthMultiplier', 0, t),
-      dilationW: parseInt32Option(o, 'dilationWFactor', 1, t),
-      dilationH: parseInt32Option(o, 'dilationHFactor', 1, t),
-      activation: parseActivation(o, t),
+      ...parseSpatialConvOptions(op.builtinOptions, t),
+      depthMultiplier: parseInt32Option(op.builtinOptions, 'depthMultiplier', 0, t),
     };
   },
   prepare(ctx) {
     const opts = ctx.options;
-    requireInputCount(ctx, 2, 3);
-    requireOutputCount(ctx, 1);
-    const input = requireInput(ctx, 0);
-    const filter = requireInput(ctx, 1);
-    const bias = optionalInput(ctx, 2);
-    const output = ctx.outputs[0]!;
-    const dt = convDTypes(ctx, input, filter, output);
-    requireRank(ctx, input, 4, 'input');
-    requireRank(ctx, filter, 4, 'filter');
-    requirePositive(ctx, opts.strideW, 'strideW');
-    requirePositive(ctx, opts.strideH, 'strideH');
-    requirePositive(ctx, opts.dilationW, 'dilationWFactor');
-    requirePositive(ctx, opts.dilationH, 'dilationHFactor');
-    requireClampActivation(ctx, opts.activation);
+    const { input, filter, bias, output, dt } = prepareConvOperands(ctx);
     const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
     const [one, filterH, filterW, outC] = filter.shape as [number, number, number, number];
     if (one !== 1) fail(ctx, `filter '${filter.name}' must have shape [1, H, W, C·M], got [${filter.shape.join(', ')}]`);
