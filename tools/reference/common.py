@@ -239,7 +239,7 @@ def save_case(group: str, case: str, model: tf.keras.Model, *, seed: int, descri
             tf.keras.models.load_model(out / "model.h5", compile=False)
         files["h5"] = "model.h5"
     if save_keras_v3:
-        model.save(out / "model.keras", save_format="keras_v3", include_optimizer=False)
+        model.save(out / "model.keras", save_format="keras_v3")  # the v3 format takes no include_optimizer; uncompiled models carry none
         files["keras"] = "model.keras"
 
     auto_interp = interpreter_options is None
