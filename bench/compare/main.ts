@@ -1,5 +1,5 @@
 // `npm run bench:compare [-- --models QuickNet,BiRealNet] [--runs 20] [--warmup 3] [--threads 1,2]
-//   [--engines lce-js,lce,...] [--no-ceiling] [--out bench/results]`
+//   [--engines lce-js,lce,...] [--gap-ms 20] [--no-ceiling] [--out bench/results]`
 // lce-js against the field on this machine, in one run: every engine × model × thread count is a worker that
 // holds its sessions; the coordinator asks them for one inference at a time, round-robin (the engine order rotates
 // each round), so load changes on the shared machine hit every engine alike. Reports the median of the timed runs
@@ -35,6 +35,10 @@ function opt(name: string): string | undefined {
 const modelNames = (opt('models') ?? DEFAULT_MODELS.join(',')).split(',').filter(Boolean);
 const runs = Number(opt('runs') ?? 20);
 const warmup = Number(opt('warmup') ?? 3);
+// A pause before every inference: engines whose worker threads spin after a call (ORT's intra-op pool, ruy in LCE)
+// would otherwise still be burning a core when the next engine starts, which on a 2-core machine halves a
+// 2-thread run of whoever comes next.
+const gapMs = Number(opt('gap-ms') ?? 20);
 const threadCounts = (opt('threads') ?? '1,2').split(',').map(Number);
 const engines = (opt('engines') ?? ENGINES.join(',')).split(',') as EngineName[];
 const outDir = resolve(ROOT, opt('out') ?? 'bench/results');
@@ -259,6 +263,7 @@ for (let round = 0; round < rounds; round++) {
       const w = workers[(j + round) % workers.length]!;
       const cell = cells.get(cellKey(w, c.case))!;
       if (cell.error) continue;
+      await new Promise((done) => setTimeout(done, gapMs));
       const r = await w.request({ type: 'run', key: `${c.case}/t${w.threads}`, n: 1, wantOutput: false });
       if (!(r.ok && r.type === 'ran')) { cell.error = r.ok ? 'no timing' : r.error.split('\n')[0]!; continue; }
       if (timed) cell.times.push(...r.times);
@@ -304,7 +309,7 @@ const report: Report = {
     '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),
     python: String(pyInfo.python ?? '-'), 'larq-compute-engine': String(pyInfo.larq_compute_engine ?? '-'),
   },
-  runs, warmup, threads: threadCounts, models: modelNames, engines,
+  runs, warmup, gapMs, threads: threadCounts, models: modelNames, engines,
   cells: [...cells.values()],
   checks,
   works: Object.fromEntries(works),

@@ -21,6 +21,8 @@ export interface Report {
   versions: Record<string, string>;
   runs: number;
   warmup: number;
+  /** Pause before each inference so other engines' spinning threads are idle. */
+  gapMs: number;
   threads: number[];
   models: string[];
   engines: EngineName[];
@@ -80,7 +82,7 @@ export function renderMarkdown(r: Report): string {
   L.push(`- Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   L.push(`- Method: batch 1, the corpus input \`input_0.npy\`; every engine × thread count is a worker process holding its sessions; ` +
     `${r.warmup} warm-up round(s), then ${r.runs} timed rounds; each round runs every model once in every worker, ` +
-    'one inference at a time (the engine order rotates each round), so load on the shared machine hits all engines alike. ' +
+    `one inference at a time after a ${r.gapMs} ms pause (so no engine's spinning threads are still running), the engine order rotating each round, so load on the shared machine hits all engines alike. ` +
     'Median of the timed runs; time is the inference call only (input tensor already built, output read back).');
   L.push('- Binary engines run the LCE `.tflite` of the corpus (lce-js also its own conversion of the `.h5`); the float ' +
     'engines run the **float twin** (same architecture, shapes and weights, Larq quantizers removed: ' +
