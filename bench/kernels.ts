@@ -1,6 +1,7 @@
 // `npm run bench:kernels [-- --json] [--isa scalar]`: G binary-MAC/s of LceBconv2d on QuickNet's four 3x3
 // binary layers (same-one, float output, one thread) for every binary GEMM variant of the build, next to each
 // variant's micro-kernel peak (the GEMM tile loop alone on L1-resident data), measured in the same run.
+// Ends with the 56x56x64 layer on two threads against one (bench/threads.ts).
 // Times are the minimum over repeats (the machine is shared; minima are the least noisy statistic).
 import { performance } from 'node:perf_hooks';
 import { WasmKernels } from '../src/backend/wasm.js';
@@ -14,6 +15,7 @@ import {
 } from '../src/backend/wasm.js';
 import { F32_GEMM_VARIANTS, PREFERRED_F32_GEMM } from '../src/backend/variants.js';
 import { padGeometry } from '../src/ops/common.js';
+import { measureTwoThreadScaling } from './threads.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -192,9 +194,11 @@ for (const [name, hw, c, stride] of [['dw 3x3/2 112x112x16', 112, 16, 2], ['dw 3
 }
 
 const best = peaks.reduce((a, b) => (b.gmacs > a.gmacs ? b : a));
+const twoThreads = await measureTwoThreadScaling(isa);
+
 if (json) {
   console.log(JSON.stringify({
-    isa: w.isa, preferred: PREFERRED_BGEMM[w.isa], bestPeak: best, peaks, layers,
+    isa: w.isa, preferred: PREFERRED_BGEMM[w.isa], bestPeak: best, peaks, layers, twoThreads,
     float: { preferred: PREFERRED_F32_GEMM[w.isa], peaks: f32Peaks, layers: floatRows, direct: directRows },
   }));
 } else {
@@ -215,4 +219,11 @@ if (json) {
   }
   console.log('\nQuickNet direct float kernels (G FLOP/s; pools and mean: G elements/s)');
   for (const l of directRows) console.log(`  ${l.layer.padEnd(26)} ${l.kernel.padEnd(26)} ${l.ms.toFixed(3).padStart(8)} ${l.gflops.toFixed(1).padStart(7)}`);
+  console.log('\ntwo threads (worker pool on shared memory, split by output rows; best of interleaved runs)');
+  if (twoThreads) {
+    const t = twoThreads;
+    console.log(`  ${t.layer.padEnd(12)} ${t.variant.padEnd(26)} 1 thread ${t.oneThreadMs.toFixed(3)} ms, 2 threads ${t.twoThreadMs.toFixed(3)} ms: ${t.speedup.toFixed(2)}x (target >= 1.8x)`);
+  } else {
+    console.log('  n/a: no SharedArrayBuffer in this runtime');
+  }
 }

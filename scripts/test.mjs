@@ -14,6 +14,9 @@ function run(cmd, args, opts = {}) {
 }
 
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+// The benchmarks are not under src/ but must not rot: typecheck them too.
+run('npx', ['tsc', '-p', 'bench/tsconfig.json']);
+run('npx', ['tsc', '-p', 'bench/compare/tsconfig.json']);
 
 function findTests(dir, out) {
   if (!existsSync(dir)) return out;
