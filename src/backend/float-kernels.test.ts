@@ -12,13 +12,14 @@ import { averagePool2dFloat, maxPool2dFloat, type Pool2DGeometry } from '../refe
 import { Activation, Padding, activationRange, padGeometry } from '../ops/common.js';
 import {
   WasmKernels, prepareF32Conv2d, prepareF32FullyConnected, prepareF32Depthwise, prepareF32Pool2d, runF32GemmRows,
-  runF32DirectRows, runF32Binary, runF32MeanHw, setF32Io, packF32GemmWeights,
+  runF32DirectRows, runF32Binary, runF32MeanHw, setF32Io, packF32GemmWeights, prepareF32AddPack, setF32AddPackIo,
 } from './wasm.js';
 import { nodeKernelLoader } from './node-loader.js';
 import {
   F32_GEMM_VARIANTS, F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS,
-  F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS, PREFERRED_F32_GEMM, availableIn, type Isa,
+  F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS, F32_ADD_PACK_VARIANTS, PREFERRED_F32_GEMM, availableIn, type Isa,
 } from './variants.js';
+import { bitpackedSize, packFloat32 } from '../reference/bitpack.js';
 import { hasFusedRelaxedMadd, hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { OpPrepareError } from '../errors.js';
 
@@ -168,7 +169,7 @@ function checkFullyConnected(w: WasmKernels, variant: string): void {
 
 describe('float kernel builds', () => {
   it('export every listed float variant of their ISA, and no SIMD one in the scalar build', () => {
-    const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS];
+    const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS, F32_ADD_PACK_VARIANTS];
     for (const isa of ISAS) {
       for (const v of availableIn(F32_GEMM_VARIANTS, isa)) {
         assert.ok(k(isa).has(v.name), `${v.name} in ${isa}`);
@@ -244,7 +245,7 @@ describe('float relaxed-SIMD build (f32x4.relaxed_madd, fused)', { skip: FMA_SKI
     assert.equal(w().build, 'simd-fma');
     assert.equal((await WasmKernels.load({ loader: nodeKernelLoader })).build, 'simd-fma');
     for (const v of F32_GEMM_VARIANTS) assert.ok(w().has(v.name) && w().has(v.conv), `${v.name} in simd-fma`);
-    const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS];
+    const simple = [F32_DWCONV_VARIANTS, F32_MAXPOOL_VARIANTS, F32_AVGPOOL_VARIANTS, F32_ADD_VARIANTS, F32_MUL_VARIANTS, F32_MEAN_HW_VARIANTS, F32_ADD_PACK_VARIANTS];
     for (const list of simple) for (const v of list) assert.ok(w().has(v.name), `${v.name} in simd-fma`);
   });
 
@@ -376,6 +377,43 @@ describe('float ADD / MUL', () => {
             assertExact(w.f32(outP, want.length).slice(), want, `${v.name} ${rows}x${channels}${broadcast ? ' broadcast' : ''}`);
           }));
         }
+      }
+    });
+  }
+});
+
+describe('float ADD + LceQuantize (f32_add_pack)', () => {
+  for (const isa of ISAS) {
+    it(`${isa} build: the ADD's float output and LceQuantize's packed words of it, row ranges (exact)`, () => {
+      const w = k(isa);
+      for (const v of availableIn(F32_ADD_PACK_VARIANTS, isa)) {
+        const shapes = [[7, 1, false], [9, 31, false], [5, 33, true], [3, 65, true], [13, 3, true], [4, 64, false], [6, 96, false], [2, 128, true]] as const;
+        shapes.forEach(([rows, channels, broadcast], i) => scoped(w, () => {
+          const r = rng(950 + i);
+          const a = randomF32(r, rows * channels, 4), b = randomF32(r, broadcast ? channels : rows * channels, 4);
+          // exact zeros and a NaN: -0 and NaN are not < 0, so their bits are 0 as in LceQuantize
+          a[0] = -0; if (!broadcast) b[0] = 0;
+          a[a.length - 1] = NaN;
+          const [lo, hi] = activationRange(ACTS[i % ACTS.length]!);
+          const want = new Float32Array(rows * channels);
+          for (let j = 0; j < want.length; j++) {
+            const x = Math.fround(a[j]! + b[broadcast ? j % channels : j]!);
+            want[j] = x < lo ? lo : x > hi ? hi : x;
+          }
+          const words = bitpackedSize(channels);
+          const wantBits = new Int32Array(rows * words);
+          packFloat32(want, rows, channels, wantBits);
+          const aP = w.put(a), bP = w.put(b), outP = w.alloc(want.byteLength), bitsP = w.alloc(wantBits.byteLength);
+          w.i32(bitsP, wantBits.length).fill(-1);
+          const plan = prepareF32AddPack(w, { rows, channels, broadcast, actMin: lo, actMax: hi, variant: v.name });
+          setF32AddPackIo(w, plan, aP, bP, outP, bitsP);
+          const mid = Math.floor(rows / 2);
+          w.invoke(plan.kernel, plan.desc, mid, rows, 0);
+          w.invoke(plan.kernel, plan.desc, 0, mid, 0);
+          const what = `${v.name} ${rows}x${channels}${broadcast ? ' broadcast' : ''}`;
+          assertExact(w.f32(outP, want.length).slice(), want, what);
+          assert.deepEqual(w.i32(bitsP, wantBits.length).slice(), wantBits, `${what}: packed words`);
+        }));
       }
     });
   }

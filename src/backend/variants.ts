@@ -135,5 +135,7 @@ export const F32_AVGPOOL_VARIANTS = simdAndScalar('f32_avgpool2d');
 /** ADD / MUL (same shape or one row broadcast; row range). */
 export const F32_ADD_VARIANTS = simdAndScalar('f32_add');
 export const F32_MUL_VARIANTS = simdAndScalar('f32_mul');
+/** ADD whose result is also bitpacked for the LceQuantize after it (descriptor, row range): the ADD + LceQuantize fusion. */
+export const F32_ADD_PACK_VARIANTS = simdAndScalar('f32_add_pack');
 /** MEAN over H,W (batch range). */
 export const F32_MEAN_HW_VARIANTS = simdAndScalar('f32_mean_hw');

@@ -617,6 +617,50 @@ export function runF32Binary(w: WasmKernels, x: F32BinaryArgs, r0 = 0, r1 = x.ro
   w.invoke(name, x.a, x.b, x.out, x.channels, x.broadcast ? 1 : 0, r0, r1, x.actMin, x.actMax);
 }
 
+/** Fused ADD + LceQuantize descriptor fields (i32 index); mirrors E_* in src/kernels/f32_desc.ts. */
+const E = { A: 0, B: 1, OUT: 2, BITS: 3, CHANNELS: 4, BCAST: 5, CLAMP_LO: 6, CLAMP_HI: 7 } as const;
+const E_DESC_WORDS = 8;
+
+/** A prepared ADD whose result rows are also bitpacked for the LceQuantize reading it (f32_add_pack). */
+export interface F32AddPackPlan {
+  readonly kernel: string;
+  /** Rows of `channels` elements; threads split [0, rows). */
+  readonly rows: number;
+  readonly desc: Ptr;
+}
+
+export interface F32AddPackSetup {
+  rows: number;
+  channels: number;
+  /** b is one row of `channels` values repeated (else a's shape). */
+  broadcast: boolean;
+  actMin: number;
+  actMax: number;
+  variant?: string;
+}
+
+/** Prepare time for ADD + LceQuantize: the descriptor (operands set per eval with setF32AddPackIo). */
+export function prepareF32AddPack(w: WasmKernels, s: F32AddPackSetup): F32AddPackPlan {
+  requirePositive('ADD', { rows: s.rows, channels: s.channels });
+  const kernel = directKernel(w, 'f32_add_pack', s.variant);
+  const d = new Int32Array(E_DESC_WORDS);
+  const f = new Float32Array(d.buffer);
+  d[E.CHANNELS] = s.channels;
+  d[E.BCAST] = s.broadcast ? 1 : 0;
+  f[E.CLAMP_LO] = s.actMin;
+  f[E.CLAMP_HI] = s.actMax;
+  return { kernel, rows: s.rows, desc: w.put(d) };
+}
+
+/** Point a prepared ADD + LceQuantize at its operands, float output and packed output (arena offsets). */
+export function setF32AddPackIo(w: WasmKernels, plan: F32AddPackPlan, a: Ptr, b: Ptr, out: Ptr, bits: Ptr): void {
+  const d = w.i32(plan.desc, E_DESC_WORDS);
+  d[E.A] = a;
+  d[E.B] = b;
+  d[E.OUT] = out;
+  d[E.BITS] = bits;
+}
+
 /** MEAN over H,W of NHWC float input [batch][plane][channels] → [batch][channels], batches [n0, n1). */
 export interface F32MeanHwArgs {
   input: Ptr;

@@ -61,3 +61,15 @@ export const F_DEPTH_MULT: usize = 100;
 
 export const OP_ADD: i32 = 0;
 export const OP_MUL: i32 = 1;
+
+// Descriptor of ADD + LceQuantize fused (f32_add_pack): a rows x channels ADD whose result rows are also bitpacked.
+export const E_A: usize = 0;
+/** Same shape as a, or (E_BCAST 1) one row of `channels` values repeated. */
+export const E_B: usize = 4;
+export const E_OUT: usize = 8;
+/** Packed words, ceil(channels / 32) per row (bit = result < 0, as LceQuantize). */
+export const E_BITS: usize = 12;
+export const E_CHANNELS: usize = 16;
+export const E_BCAST: usize = 20;
+export const E_CLAMP_LO: usize = 24;
+export const E_CLAMP_HI: usize = 28;

@@ -4,6 +4,7 @@
 import {
   F_INPUT, F_IN_H, F_IN_W, F_IN_C, F_OUT_H, F_OUT_W, F_FH, F_FW, F_SH, F_SW, F_DH, F_DW, F_PAD_TOP, F_PAD_LEFT,
   F_WEIGHTS, F_BIAS, F_OUT, F_CLAMP_LO, F_CLAMP_HI, F_DEPTH_MULT, OP_ADD, OP_MUL, clampf, tapStart, tapEnd,
+  E_A, E_B, E_OUT, E_BITS, E_CHANNELS, E_BCAST, E_CLAMP_LO, E_CLAMP_HI,
 } from './f32_desc';
 
 /**
@@ -109,6 +110,40 @@ export function f32_add__scalar(a: usize, b: usize, out: usize, channels: i32, b
 export function f32_mul__scalar(a: usize, b: usize, out: usize, channels: i32, bcast: i32, r0: i32, r1: i32,
   lo: f32, hi: f32): void {
   binaryScalar(OP_MUL, a, b, out, r0 * channels, r1 * channels, channels, bcast != 0, lo, hi);
+}
+
+/**
+ * ADD + LceQuantize in one pass, rows [r0, r1) of a rows x channels view (descriptor fields E_*): each result is
+ * clamped and stored, and its row bitpacked into E_BITS (bit = result < 0, 32 channels per word, the last word
+ * zero-padded), exactly what LceQuantize would read back and write. Channels from `c0` (a multiple of 32: the SIMD
+ * build runs each row's whole words itself and passes the rest here).
+ */
+export function addPackRowsScalar(d: usize, r0: i32, r1: i32, c0: i32): void {
+  const a = load<usize>(d + E_A), b = load<usize>(d + E_B), out = load<usize>(d + E_OUT), bits = load<usize>(d + E_BITS);
+  const channels = load<i32>(d + E_CHANNELS), bcast = load<i32>(d + E_BCAST) != 0;
+  const lo = load<f32>(d + E_CLAMP_LO), hi = load<f32>(d + E_CLAMP_HI);
+  const rowBytes = <usize>channels << 2, words = (channels + 31) >> 5;
+  for (let r = r0; r < r1; r++) {
+    const ar = a + <usize>r * rowBytes, br = bcast ? b : b + <usize>r * rowBytes, orow = out + <usize>r * rowBytes;
+    let p = bits + (<usize>(r * words + (c0 >> 5)) << 2);
+    for (let w0 = c0; w0 < channels; w0 += 32) {
+      const end = min(32, channels - w0);
+      let word = 0;
+      for (let j = 0; j < end; j++) {
+        const off = <usize>(w0 + j) << 2;
+        const v = clampf(load<f32>(ar + off) + load<f32>(br + off), lo, hi);
+        store<f32>(orow + off, v);
+        if (v < 0) word |= 1 << j;
+      }
+      store<i32>(p, word);
+      p += 4;
+    }
+  }
+}
+
+/** ADD + LceQuantize rows [r0, r1) (see addPackRowsScalar); `_scratch` only completes the pool's row-range signature. */
+export function f32_add_pack__scalar(d: usize, r0: i32, r1: i32, _scratch: usize): void {
+  addPackRowsScalar(d, r0, r1, 0);
 }
 
 /**

@@ -4,8 +4,9 @@
 import {
   F_INPUT, F_IN_H, F_IN_W, F_IN_C, F_OUT_H, F_OUT_W, F_FH, F_FW, F_SH, F_SW, F_DH, F_DW, F_PAD_TOP, F_PAD_LEFT,
   F_WEIGHTS, F_BIAS, F_OUT, F_CLAMP_LO, F_CLAMP_HI, F_DEPTH_MULT, OP_ADD, OP_MUL, clampf, tapStart, tapEnd,
+  E_A, E_B, E_OUT, E_BITS, E_CHANNELS, E_BCAST, E_CLAMP_LO, E_CLAMP_HI,
 } from './f32_desc';
-import { dwconvPixelScalar, poolPixelScalar } from './f32_ops_scalar';
+import { addPackRowsScalar, dwconvPixelScalar, poolPixelScalar } from './f32_ops_scalar';
 
 // pmax/pmin with the value first let NaN through, like the reference clamp
 // @ts-ignore: decorator
@@ -195,6 +196,50 @@ export function f32_add__wasmsimd(a: usize, b: usize, out: usize, channels: i32,
 export function f32_mul__wasmsimd(a: usize, b: usize, out: usize, channels: i32, bcast: i32, r0: i32, r1: i32,
   lo: f32, hi: f32): void {
   binaryRows(OP_MUL, a, b, out, channels, bcast, r0, r1, lo, hi);
+}
+
+/** Four sums a + b at byte offset `o`, clamped, stored at out + o; returns their sign bits (x < 0) as a 4-bit mask. */
+// @ts-ignore: decorator
+@inline function addStoreSigns(a: usize, b: usize, out: usize, o: usize, lo: v128, hi: v128): i32 {
+  const v = clamp4(f32x4.add(v128.load(a + o), v128.load(b + o)), lo, hi);
+  v128.store(out + o, v);
+  return i32x4.bitmask(f32x4.lt(v, f32x4.splat(0)));
+}
+
+/** Eight quads from byte offset `o`: add, clamp, store, and the 32 sign bits as one packed word. */
+// @ts-ignore: decorator
+@inline function addPackWord(a: usize, b: usize, out: usize, o: usize, lo: v128, hi: v128): i32 {
+  let word = addStoreSigns(a, b, out, o, lo, hi);
+  word |= addStoreSigns(a, b, out, o + 16, lo, hi) << 4;
+  word |= addStoreSigns(a, b, out, o + 32, lo, hi) << 8;
+  word |= addStoreSigns(a, b, out, o + 48, lo, hi) << 12;
+  word |= addStoreSigns(a, b, out, o + 64, lo, hi) << 16;
+  word |= addStoreSigns(a, b, out, o + 80, lo, hi) << 20;
+  word |= addStoreSigns(a, b, out, o + 96, lo, hi) << 24;
+  return word | (addStoreSigns(a, b, out, o + 112, lo, hi) << 28);
+}
+
+/**
+ * ADD + LceQuantize in one pass, rows [r0, r1) (descriptor fields E_*): whole 32-channel words as eight quads whose
+ * compare masks make the word (one flat run when rows are whole words and b is not broadcast), the rest of each row
+ * by the scalar kernel. Same results as f32_add then b1_pack_f32.
+ */
+export function f32_add_pack__wasmsimd(d: usize, r0: i32, r1: i32, _scratch: usize): void {
+  const a = load<usize>(d + E_A), b = load<usize>(d + E_B), out = load<usize>(d + E_OUT), bits = load<usize>(d + E_BITS);
+  const channels = load<i32>(d + E_CHANNELS), bcast = load<i32>(d + E_BCAST) != 0;
+  const lo = f32x4.splat(load<f32>(d + E_CLAMP_LO)), hi = f32x4.splat(load<f32>(d + E_CLAMP_HI));
+  const words = (channels + 31) >> 5, whole = channels >> 5;
+  if (!bcast && whole == words) {
+    for (let w = r0 * words; w < r1 * words; w++) store<i32>(bits + (<usize>w << 2), addPackWord(a, b, out, <usize>w << 7, lo, hi));
+    return;
+  }
+  const rowBytes = <usize>channels << 2;
+  for (let r = r0; r < r1; r++) {
+    const ar = a + <usize>r * rowBytes, br = bcast ? b : b + <usize>r * rowBytes, orow = out + <usize>r * rowBytes;
+    const p = bits + (<usize>(r * words) << 2);
+    for (let w = 0; w < whole; w++) store<i32>(p + (<usize>w << 2), addPackWord(ar, br, orow, <usize>w << 7, lo, hi));
+  }
+  if (whole < words) addPackRowsScalar(d, r0, r1, whole << 5);
 }
 
 /** MEAN over H,W for batches [n0, n1): per-lane float32 sums in pixel order (the reference's order: exact). */

@@ -25,6 +25,28 @@ export interface InterpreterOptions {
    * (prepare may itself allocate wasm memory for packed weights; nothing may grow memory after this call).
    */
   allocateArena?: (bytes: number) => { buffer: ArrayBufferLike; byteOffset: number };
+  /**
+   * Backend fusion, decided after every op's prepare and before the arena is planned: runs of consecutive ops that
+   * one step executes together (e.g. an ADD that also bitpacks its sum for the LceQuantize after it). The tensors of
+   * a fused run are kept alive over the whole run.
+   */
+  fuse?: (graph: FusionGraph) => readonly FusedStep[];
+}
+
+/** What a fuser sees: every prepared op, and which ops read each tensor. */
+export interface FusionGraph {
+  readonly ops: readonly { readonly type: string; readonly state: unknown; readonly inputs: readonly number[]; readonly outputs: readonly number[] }[];
+  readonly specs: readonly TensorSpec[];
+  /** Op indices reading tensor `t` (−1 for a graph output). */
+  readers(t: number): readonly number[];
+}
+
+/** Consecutive ops run as one step. */
+export interface FusedStep {
+  /** Their indices, consecutive and ascending (at least two). */
+  readonly ops: readonly number[];
+  /** Runs them all, given the prepared ops in the same order. */
+  run(ops: readonly PreparedOp[]): void;
 }
 
 export const DEFAULT_MAX_ARENA_BYTES = 1 << 30;
@@ -53,6 +75,8 @@ export class Interpreter {
   readonly arenaBytes: number;
   /** Storage of every tensor the graph uses, by index (constants: their buffer; activations: arena views). */
   private readonly tensors: (RuntimeTensor | null)[];
+  /** What invoke runs: each op alone, or a fused run of ops (`ops` holds them all, for descriptions). */
+  private readonly steps: { readonly ops: readonly PreparedOp[]; readonly run: () => void }[];
 
   constructor(model: Model, options: InterpreterOptions) {
     const modelName = options.modelName ?? 'model';
@@ -141,19 +165,26 @@ export class Interpreter {
       }
     });
 
-    // 4. Lifetimes of every non-constant tensor, then one arena.
+    // 4. Backend fusion: which consecutive ops run as one step.
     const n = subgraph.operators.length;
+    const fused = options.fuse ? checkFusion(options.fuse(fusionGraph(subgraph, specs, kernels, states)), n) : [];
+    /** [first, last] op of the step each op runs in. */
+    const span = subgraph.operators.map((_, i) => [i, i] as [number, number]);
+    for (const f of fused) for (const i of f.ops) span[i] = [f.ops[0]!, f.ops[f.ops.length - 1]!];
+
+    // 5. Lifetimes of every non-constant tensor (a fused step's tensors live over its whole run), then one arena.
     const first = new Map<number, number>();
     const last = new Map<number, number>();
-    const touch = (t: number, step: number) => {
+    const touch = (t: number, from: number, to = from) => {
       if (t < 0 || specs[t]!.constant) return;
-      if (!first.has(t)) first.set(t, step);
-      last.set(t, Math.max(last.get(t) ?? step, step));
+      if (!first.has(t) || from < first.get(t)!) first.set(t, from);
+      last.set(t, Math.max(last.get(t) ?? to, to));
     };
     for (const t of subgraph.inputs) touch(t, 0);
-    subgraph.operators.forEach((op, step) => {
-      for (const t of op.inputs) touch(t, step);
-      for (const t of op.outputs) touch(t, step);
+    subgraph.operators.forEach((op, i) => {
+      const [from, to] = span[i]!;
+      for (const t of op.inputs) touch(t, from, to);
+      for (const t of op.outputs) touch(t, from, to);
     });
     for (const t of subgraph.outputs) touch(t, n);
     const requests: BufferRequest[] = [];
@@ -187,6 +218,20 @@ export class Interpreter {
       inputs: op.inputs.map((i) => (i < 0 ? null : this.tensors[i]!)),
       outputs: op.outputs.map((i) => this.tensors[i]!),
     }));
+    const ops = this.ops;
+    this.steps = [];
+    for (let i = 0; i < n;) {
+      const f = fused.find((x) => x.ops[0] === i);
+      if (f) {
+        const members = f.ops.map((j) => ops[j]!);
+        this.steps.push({ ops: members, run: () => f.run(members) });
+        i += members.length;
+      } else {
+        const op = ops[i]!;
+        this.steps.push({ ops: [op], run: () => op.kernel.eval(op.state, op.inputs, op.outputs) });
+        i++;
+      }
+    }
   }
 
   /** The storage of tensor `index` (arena view or constant). */
@@ -196,18 +241,51 @@ export class Interpreter {
     return t;
   }
 
-  /** Run every op in order. `onOp`, when given, is called after each op with its index and duration in ms. */
+  /**
+   * Run every op in order. `onOp`, when given, is called after each op with its index and duration in ms; a fused
+   * step's time goes to its first op, and its other ops report 0.
+   */
   invoke(onOp?: (op: PreparedOp, ms: number) => void): void {
     if (!onOp) {
-      for (const op of this.ops) op.kernel.eval(op.state, op.inputs, op.outputs);
+      for (const step of this.steps) step.run();
       return;
     }
-    for (const op of this.ops) {
+    for (const step of this.steps) {
       const t0 = performance.now();
-      op.kernel.eval(op.state, op.inputs, op.outputs);
-      onOp(op, performance.now() - t0);
+      step.run();
+      const ms = performance.now() - t0;
+      step.ops.forEach((op, k) => onOp(op, k === 0 ? ms : 0));
     }
   }
+}
+
+function fusionGraph(sg: SubgraphDef, specs: readonly TensorSpec[], kernels: readonly AnyOpKernel[],
+  states: readonly unknown[]): FusionGraph {
+  const readers = new Map<number, number[]>();
+  const read = (t: number, op: number) => {
+    const list = readers.get(t);
+    if (list) list.push(op);
+    else readers.set(t, [op]);
+  };
+  sg.operators.forEach((op, i) => { for (const t of op.inputs) if (t >= 0) read(t, i); });
+  for (const t of sg.outputs) read(t, -1);
+  return {
+    ops: sg.operators.map((op, i) => ({ type: kernels[i]!.type, state: states[i], inputs: op.inputs, outputs: op.outputs })),
+    specs,
+    readers: (t) => readers.get(t) ?? [],
+  };
+}
+
+/** A fuser's steps must each be a run of consecutive ops, and no op may be in two. */
+function checkFusion(steps: readonly FusedStep[], n: number): readonly FusedStep[] {
+  const taken = new Set<number>();
+  for (const f of steps) {
+    const ok = f.ops.length >= 2 && f.ops.every((i, k) => Number.isInteger(i) && i >= 0 && i < n && !taken.has(i)
+      && (k === 0 || i === f.ops[k - 1]! + 1));
+    if (!ok) throw new Error(`the backend fused ops [${f.ops.join(', ')}], which are not a run of consecutive unfused ops`);
+    for (const i of f.ops) taken.add(i);
+  }
+  return steps;
 }
 
 function wrap(e: unknown, where: string, modelName: string): Error {

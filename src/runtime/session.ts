@@ -11,6 +11,7 @@ import type { Model } from '../graph/model.js';
 import { readModel } from '../format/read.js';
 import { createReferenceRegistry, type OpRegistry } from '../ops/registry.js';
 import { Interpreter, type PreparedOp } from './interpreter.js';
+import { fuseWasmOps } from '../ops/fast/fusion.js';
 import { selectBackend, type BackendName, type WasmBackend } from './backend.js';
 import { createWasmRegistry } from '../ops/fast/registry.js';
 import type { KernelLoader } from '../backend/wasm.js';
@@ -30,6 +31,11 @@ export interface SessionOptions {
   backend?: BackendName;
   /** Where the wasm kernel builds come from (default: the package's build/ folder). */
   kernelLoader?: KernelLoader;
+  /**
+   * wasm backend: let one step run several ops (e.g. an ADD that also bitpacks its sum for the LceQuantize after
+   * it; same results). Default true; false runs every op on its own (A/B tests and benchmarks).
+   */
+  fuseOps?: boolean;
 }
 
 export interface TensorMetadata {
@@ -137,6 +143,7 @@ export class InferenceSession {
         registry: createWasmRegistry(wasm),
         modelName: name,
         allocateArena: wasm.allocateArena,
+        ...(options.fuseOps === false ? {} : { fuse: fuseWasmOps(wasm) }),
         ...(options.maxArenaBytes !== undefined ? { maxArenaBytes: options.maxArenaBytes } : {}),
       });
       await wasm.start();

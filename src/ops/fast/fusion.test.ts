@@ -1,0 +1,101 @@
+// The wasm backend's ADD + LceQuantize fusion on a QuickNet-like residual graph (binary convolutions with float
+// output, residual ADDs whose sums feed both an LceQuantize and the next ADD, a ReLU ADD and a per-channel broadcast
+// ADD) with awkward channel counts: fused, unfused and reference runs give the same bits, on one and two threads.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasSharedMemory } from '../../backend/features.js';
+import { ModelBuilder } from '../../graph/builder.js';
+import type { Model } from '../../graph/model.js';
+import { bitpackedSize } from '../../reference/bitpack.js';
+import { makeRng } from '../../reference/lce-testutil.js';
+import { InferenceSession, type OpProfile, type SessionOptions } from '../../runtime/session.js';
+import { Tensor } from '../../runtime/tensor.js';
+
+/** Op indices of the LceQuantize ops that follow an ADD (the fused ones). */
+const FUSED_QUANTIZE = [3, 6, 9];
+
+function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
+  const rng = makeRng(seed);
+  const words = bitpackedSize(c);
+  const b = new ModelBuilder('fusion test');
+  const f32 = (name: string, shape = [1, h, w, c]) => b.addTensor({ name, dtype: 'float32', shape });
+  const bits = (name: string) => b.addTensor({ name, dtype: 'int32', shape: [1, h, w, words] });
+  const x = f32('x');
+  const v = f32('v', [c]);
+  const conv = {
+    channels_in: c, dilation_height_factor: 1, dilation_width_factor: 1, pad_values: 1, padding: 0, stride_height: 1,
+    stride_width: 1, fused_activation_function: 0,
+  };
+  const bconv = (input: number, name: string): number => {
+    const filter = b.addTensor({
+      name: `${name}.w`, dtype: 'int32', shape: [c, 3, 3, words],
+      data: Int32Array.from({ length: c * 9 * words }, () => (Math.floor(rng() * 65536) | (Math.floor(rng() * 65536) << 16)) | 0),
+    });
+    const m = b.addTensor({ name: `${name}.m`, dtype: 'float32', shape: [c], data: Float32Array.from({ length: c }, () => rng() * 0.2 - 0.1) });
+    const a = b.addTensor({ name: `${name}.b`, dtype: 'float32', shape: [c], data: Float32Array.from({ length: c }, () => rng() * 2 - 1) });
+    const y = f32(name);
+    b.addOp('LceBconv2d', [input, filter, m, a, -1], [y], { custom: conv });
+    return y;
+  };
+  const q0 = bits('q0');
+  b.addOp('LceQuantize', [x], [q0]);                                                    // 0
+  const y1 = bconv(q0, 'y1');                                                           // 1
+  const s1 = f32('s1');
+  b.addOp('ADD', [y1, x], [s1], { builtin: { fusedActivationFunction: 0 } });           // 2
+  const q1 = bits('q1');
+  b.addOp('LceQuantize', [s1], [q1]);                                                   // 3 (fused into 2)
+  const y2 = bconv(q1, 'y2');                                                           // 4
+  const s2 = f32('s2');
+  b.addOp('ADD', [s1, y2], [s2], { builtin: { fusedActivationFunction: 1 } });          // 5: ReLU
+  const q2 = bits('q2');
+  b.addOp('LceQuantize', [s2], [q2]);                                                   // 6 (fused into 5)
+  const y3 = bconv(q2, 'y3');                                                           // 7
+  const s3 = f32('s3');
+  b.addOp('ADD', [v, y3], [s3], { builtin: { fusedActivationFunction: 0 } });           // 8: broadcast, swapped
+  const q3 = bits('q3');
+  b.addOp('LceQuantize', [s3], [q3]);                                                   // 9 (fused into 8)
+  const out = f32('out');
+  b.addOp('LceDequantize', [q3], [out]);                                                // 10
+  b.setInputs([x, v]);
+  b.setOutputs([out, s1, s2, s3, q1]);
+  return b.finish();
+}
+
+async function run(model: Model, options: SessionOptions) {
+  const s = await InferenceSession.createFromModel(model, options);
+  try {
+    const dims = s.inputMetadata[0]!.dims, c = dims[3]!;
+    const rng = makeRng(7);
+    const x = Float32Array.from({ length: dims[1]! * dims[2]! * c }, () => rng() * 2 - 1);
+    x[0] = -0;
+    const v = Float32Array.from({ length: c }, () => rng() - 0.5);
+    const profile: OpProfile[] = [];
+    const outputs = await s.run({ x: new Tensor('float32', x, dims), v: new Tensor('float32', v, [c]) }, { profile });
+    return { outputs, profile, threads: s.threads };
+  } finally {
+    await s.release();
+  }
+}
+
+describe('ADD + LceQuantize fusion', () => {
+  for (const c of [1, 31, 33, 64, 65]) {
+    it(`${c} channels: fused equals unfused and reference bit for bit; the LceQuantize steps are absorbed`, async () => {
+      const model = residualNetwork(c, c);
+      const reference = await run(model, { backend: 'reference' });
+      const unfused = await run(model, { numThreads: 1, fuseOps: false });
+      const fused = await run(model, { numThreads: 1 });
+      assert.deepEqual(unfused.outputs, reference.outputs);
+      assert.deepEqual(fused.outputs, reference.outputs);
+      for (const i of FUSED_QUANTIZE) assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the ADD before it`);
+    });
+  }
+
+  it('on two threads gives the one-thread bits (the fused pass split by rows)', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
+    // 33 x 35 pixels x 64 channels: enough work to split the binary convolutions and the fused passes
+    const model = residualNetwork(64, 3, 33, 35);
+    const one = await run(model, { numThreads: 1 });
+    const two = await run(model, { numThreads: 2 });
+    assert.equal(two.threads, 2);
+    assert.deepEqual(two.outputs, one.outputs);
+  });
+});
