@@ -31,6 +31,17 @@ test('a value of 256 widens the whole map to 2-byte values and still round-trips
   assert.deepEqual(decodeFlexMap(bytes, 'op 0'), wide);
 });
 
+test('2-byte maps store every value type as 16-bit INT (0x05), as LCE\'s C++ builder does', () => {
+  // An LceBconv2d of the corpus's zoo/BinaryDenseNet37Dilated lce.tflite (channels_in = 160).
+  const lce = '6368616e6e656c735f696e0064696c6174696f6e5f6865696768745f666163746f720064696c6174696f6e5f77696474685f666163746f72'
+    + '0066757365645f61637469766174696f6e5f66756e6374696f6e007061645f76616c7565730070616464696e67007374726964655f686569676874'
+    + '007374726964655f776964746800088277614c33292215080001000800a00001000100000000000000010001000505050505050505182501';
+  const bytes = Uint8Array.from(Buffer.from(lce, 'hex'));
+  const map = decodeFlexMap(bytes, 'op 0');
+  assert.equal(map.channels_in, 160);
+  assert.equal(Buffer.from(encodeFlexIntMap(map as Record<string, number>)).toString('hex'), lce);
+});
+
 test('flexInt reads like AsInt32', () => {
   assert.equal(flexInt({ a: 3.9 }, 'a'), 3);
   assert.equal(flexInt({ a: true }, 'a'), 1);

@@ -45,7 +45,32 @@ export function encodeFlexIntMap(entries: Record<string, number>): Uint8Array {
     b.addInt(value);
   }
   b.end();
-  return b.finish();
+  return widenInlineTypes(b.finish());
+}
+
+/**
+ * The `flatbuffers` package's builder stores each inline scalar's packed type with the scalar's own width; the C++
+ * builder (LCE's) stores it with the vector's element width (`StoredPackedType(bit_width)`), e.g. 0x05 (INT, 16-bit)
+ * instead of 0x04 for every value of a map that holds channels_in = 256. Readers ignore the width of inline
+ * values, so both decode alike; this makes the bytes LCE's. Root map of inline values only.
+ */
+function widenInlineTypes(bytes: Uint8Array): Uint8Array {
+  const n = bytes.byteLength;
+  const uint = (at: number, width: number) => { let v = 0; for (let i = width - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!; return v; };
+  const rootWidth = bytes[n - 1]!;
+  const rootType = bytes[n - 2]!;
+  const rootAt = n - 2 - rootWidth;
+  const map = rootAt - uint(rootAt, rootWidth);
+  const log2Width = rootType & 3;
+  const width = 1 << log2Width;
+  const length = uint(map - width, width);
+  for (let i = 0; i < length; i++) {
+    const at = map + length * width + i;
+    const type = bytes[at]! >> 2;
+    const inline = type === 1 || type === 2 || type === 3 || type === 26; // INT, UINT, FLOAT, BOOL
+    if (inline && (bytes[at]! & 3) < log2Width) bytes[at] = (type << 2) | log2Width;
+  }
+  return bytes;
 }
 
 /**
