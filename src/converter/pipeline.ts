@@ -1,7 +1,7 @@
 /**
  * The converter's pass order, following LCE's (tf_tfl_passes.cc, §4.1): fold the kernel quantizers, recognise
  * binary quantizers and convolutions (PrepareLCE), fuse (OptimizeLCE ↔ TFLite Optimize ↔ OptimizeLCE), bitpack
- * weights, fuse float padding, then the I/O types and clean-up.
+ * weights, fuse float padding, then int8 quantisation, the I/O types and clean-up.
  */
 import type { IrGraph } from './ir.js';
 import { bconvPostOps } from './passes/bconv-post-ops.js';
@@ -16,6 +16,7 @@ import { floatFusions } from './passes/float-fusions.js';
 import { foldConstants } from './passes/fold-constants.js';
 import { fusePadding } from './passes/fuse-padding.js';
 import { int8Io } from './passes/int8-io.js';
+import { int8Quantize } from './passes/int8-quantize.js';
 import type { ConvertOptions, Pass } from './passes/pass.js';
 import { quantizeBinary } from './passes/quantize-binary.js';
 import { sinkReshape } from './passes/sink-reshape.js';
@@ -37,6 +38,7 @@ export const PIPELINE: readonly Pass[] = [
   bitpackWeights,
   fusePadding,
   foldConstants,
+  int8Quantize,
   int8Io,
   dce,
 ];

@@ -14,7 +14,6 @@ import { denseToBconv } from './dense-to-bconv.js';
 import { floatFusions } from './float-fusions.js';
 import { broadcastBinary, foldConstants, transpose } from './fold-constants.js';
 import { fusePadding } from './fuse-padding.js';
-import { int8Io } from './int8-io.js';
 import { DEFAULT_OPTIONS } from './pass.js';
 import { quantizeBinary } from './quantize-binary.js';
 import { sinkReshape } from './sink-reshape.js';
@@ -256,31 +255,6 @@ test('dense-to-bconv + sink-reshape: QuantDense → BN becomes reshape → bconv
   assert.deepEqual([...(g.ops[2].inputs[2]!.data as Float32Array)], [2, 2, 2]);
   assert.deepEqual(g.outputs[0].shape, [1, 3]);
   assert.equal(denseToBconv.run(new IrGraph(), { ...opts, denseToBconv: false }), 0);
-});
-
-test('int8-io: int8 input feeds LceQuantize directly; LCE ops keep float outputs, others get a QUANTIZE; no range is an error', () => {
-  const g = new IrGraph();
-  const x = f(g, 'x', [1, 4]);
-  g.inputs = [x];
-  const q = g.tensor('q', 'int32', [1, 1]);
-  g.op('LceQuantize', [x], [q]);
-  const y = f(g, 'y', [1, 4]);
-  g.op('LceDequantize', [q], [y]);
-  const r = f(g, 'r', [1, 4]);
-  g.op('RELU', [y], [r]);
-  g.outputs = [y, r];
-  assert.throws(() => int8Io.run(g, { ...opts, inferenceInputType: 'int8' }), /int8Range/);
-  int8Io.run(g, { ...opts, inferenceInputType: 'int8', inferenceOutputType: 'int8', int8Range: [-3, 3] });
-  dce.run(g, opts);
-  g.toposort();
-  assert.deepEqual(types(g), ['LceQuantize', 'LceDequantize', 'RELU', 'QUANTIZE']);
-  assert.equal(g.inputs[0].dtype, 'int8');
-  assert.equal(g.ops[0].inputs[0], g.inputs[0]);
-  assert.equal(g.outputs[0].dtype, 'float32');
-  assert.equal(g.outputs[1].dtype, 'int8');
-  // TF nudges the zero point with std::round: [-3, 3] → −0.5 → −1
-  assert.deepEqual(g.outputs[1].quantization?.zeroPoint, [-1]);
-  assert.deepEqual(g.inputs[0].quantization?.zeroPoint, [-1]);
 });
 
 test('bitpack-weights: the float32 packer equals the reference packer (channels 1, 31, 32, 33, 65; zeros and -0)', () => {
