@@ -123,6 +123,35 @@ test('int8-quantize: fixed output ranges, a DEQUANTIZE shared by a float reader 
   assert.equal(g.outputs[1]!.name, 'a');
 });
 
+test('int8-quantize: a float op feeding a float op keeps the QUANTIZE → DEQUANTIZE pair; int8 readers do not stop LceQuantize reading int8', () => {
+  const g = new IrGraph();
+  const x = f(g, 'x', [1, 2, 2, 4]);
+  g.inputs = [x];
+  const p = g.tensor('p', 'int32', [1, 2, 2, 1]);
+  g.op('LceQuantize', [x], [p], {}, 'sign');
+  const pool = f(g, 'pool', [1, 1, 1, 4]);
+  g.op('MAX_POOL_2D', [x], [pool], { padding: 1, strideW: 2, strideH: 2, filterWidth: 2, filterHeight: 2, fusedActivationFunction: 0 }, 'pool');
+  const d = f(g, 'd', [1, 2, 2, 4]);
+  g.op('LceDequantize', [p], [d], {}, 'sign');
+  const a = f(g, 'a', [1, 2, 2, 4]);
+  g.op('ADD', [d, d], [a], { fusedActivationFunction: 0 }, 'add1');
+  const b = f(g, 'b', [1, 2, 2, 4]);
+  g.op('ADD', [a, d], [b], { fusedActivationFunction: 0 }, 'add2');
+  g.outputs = [b, pool];
+  run(g);
+  assert.deepEqual(types(g).sort(), ['ADD', 'ADD', 'DEQUANTIZE', 'DEQUANTIZE', 'DEQUANTIZE', 'LceDequantize', 'LceQuantize', 'MAX_POOL_2D', 'QUANTIZE', 'QUANTIZE', 'QUANTIZE']);
+  const [quantize, lceQuantize, pool8] = g.ops;
+  assert.equal(lceQuantize!.inputs[0], quantize!.outputs[0]);
+  assert.equal(pool8!.inputs[0], quantize!.outputs[0]);
+  // add1 (float: its input comes from LceDequantize) → QUANTIZE → DEQUANTIZE → add2
+  const [add1, add2] = g.ops.filter((o) => o.type === 'ADD');
+  const pair = g.consumers(add1!.outputs[0]!)[0]!;
+  assert.equal(pair.type, 'QUANTIZE');
+  assert.equal(g.producer(add2!.inputs[0]!)!.type, 'DEQUANTIZE');
+  assert.equal(g.producer(add2!.inputs[0]!)!.inputs[0], pair.outputs[0]);
+  assert.deepEqual(g.outputs.map((o) => [o.name, o.dtype]), [['b', 'float32'], ['pool', 'float32']]);
+});
+
 test('int8-quantize: unsupported situations are ConverterErrors naming the layer; no range changes nothing', () => {
   const unsupported = (build: (g: IrGraph, x: IrTensor) => void, message: RegExp): void => {
     const g = new IrGraph();
