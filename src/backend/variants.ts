@@ -19,29 +19,38 @@ export interface BgemmVariant {
   readonly stepWords: number;
 }
 
-function bgemm(isa: Isa, mr: number, nr: number, stepWords = isa === 'wasmsimd' ? 4 : 2): BgemmVariant {
-  const shape = `${mr}x${nr}__${isa}`;
+function bgemm(isa: Isa, mr: number, nr: number, stepWords = isa === 'wasmsimd' ? 4 : 2, kind = ''): BgemmVariant {
+  const shape = `${mr}x${nr}__${isa}${kind}`;
   return { name: `b1_bgemm_${shape}`, conv: `b1_bconv2d_${shape}`, isa, mr, nr, stepWords };
 }
 
-/** Must match SIMD_TILES, SIMD_WORD_TILES and SCALAR_TILES in src/kernels/gen-bgemm.mjs (a test checks the exports exist). */
+/**
+ * Must match SIMD_TILES, SIMD_WORD_TILES, SIMD_HYBRID_TILES and SCALAR_TILES in src/kernels/gen-bgemm.mjs (a test
+ * checks the exports exist).
+ */
 export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
   bgemm('wasmsimd', 1, 8), bgemm('wasmsimd', 2, 4), bgemm('wasmsimd', 2, 8), bgemm('wasmsimd', 3, 8),
   bgemm('wasmsimd', 4, 4), bgemm('wasmsimd', 4, 8),
   // SIMD_WORD_TILES: word-grain weights (one K word splat per row, lanes = channels)
   bgemm('wasmsimd', 1, 16, 1), bgemm('wasmsimd', 2, 16, 1), bgemm('wasmsimd', 3, 16, 1),
+  // SIMD_HYBRID_TILES: two-word grain, 6 channels in v128 + 2 in i64 popcount per row
+  bgemm('wasmsimd', 2, 8, 2, '_hybrid'),
   bgemm('scalar', 1, 4), bgemm('scalar', 2, 4), bgemm('scalar', 4, 2), bgemm('scalar', 4, 4),
 ];
 
 /**
- * Chosen by `npm run bench:kernels` on the development machine (2-core AMD EPYC, Node 20, shared and noisy; best of
- * interleaved runs). SIMD: the word-grain 1x16 tile beat 1x8 (the best 4-word tile: 8 byte accumulators + x + w +
- * popcnt temporaries fit x64's 16 vector registers; wider tiles spill) on all four QuickNet 3x3 layers: 56x56x64
- * 0.98 vs 1.30 ms (18 words of depth: 1x8 pays a 4x4 horizontal sum per 4 outputs and pads K to 20 words),
- * 28x28x128 0.87 vs 1.01, 14x14x256 0.81 vs 0.89, 7x7x512 0.79 vs 0.84. 1x4 led the scalar tiles.
+ * Chosen by interleaved A/B runs on the development machine (2-core AMD EPYC Zen 3 VM, Node 20, shared and noisy; min
+ * over 60 rounds). SIMD: the 2x8 hybrid tile (6 channels per row in v128, 2 in i64 popcount). The 1x16 tile was at
+ * the vector ALU bound (8 ops per 128 binary MACs, 4 pipes); V8's i8x16.popcnt also reloads two constants each time,
+ * which fills the 6-wide dispatch, while the relaxed-SIMD nibble lookup (same 8 ALU ops) keeps its table in registers,
+ * and the slots it frees carry the i64 channels to the otherwise idle integer ALUs. Relaxed-SIMD build, hybrid vs the word-grain 1x16 tile: micro-kernel peak 196 vs 142 G binary-MAC/s, QuickNet's 3x3 layers
+ * 56x56x64 0.84 vs 0.97 ms, 28x28x128 0.66 vs 0.87, 14x14x256 0.59 vs 0.81, 7x7x512 0.57 vs 0.79; SIMD128 build
+ * (i8x16.popcnt): 0.97 vs 0.97, 0.79 vs 0.87, 0.73 vs 0.81, 0.71 vs 0.80. Hybrid 1x16 (12 + 4 channels) came
+ * second; the hybrid without the nibble lookup or the lookup without the i64 channels alone gained ≤ 5 %. 1x4 led the
+ * scalar tiles.
  */
 export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
-  wasmsimd: 'b1_bgemm_1x16__wasmsimd',
+  wasmsimd: 'b1_bgemm_2x8__wasmsimd_hybrid',
   scalar: 'b1_bgemm_1x4__scalar',
 };
 

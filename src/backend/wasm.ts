@@ -82,8 +82,8 @@ export function packBgemmWeights(
   filter: Int32Array, channelsOut: number, taps: number, wordsPerGroup: number, groups: number, v: BgemmVariant,
 ): { words: Int32Array; kWords: number; nPadded: number } {
   const kReal = taps * wordsPerGroup;
-  // word-grain tiles step one word at a time, so their rows need no padding (the others step 4 or 2 words)
-  const kWords = v.stepWords === 1 ? kReal : align(kReal, 4);
+  // rows are padded to the tile's K step (word-grain tiles: none; two-word tiles: an even count; the others: 4 words)
+  const kWords = align(kReal, v.stepWords);
   const perGroup = channelsOut / groups;
   const nPadded = align(perGroup, v.nr);
   const words = new Int32Array(groups * nPadded * kWords);
@@ -323,7 +323,7 @@ export class WasmKernels {
     this.call(plan.variant.name, plan.desc, a, rows, mBase, 0);
   }
 
-  /** Packed words per im2col row of a plan (K padded to 4 words, except for word-grain tiles). */
+  /** Packed words per im2col row of a plan (K padded to the tile's step: 1, 2 or 4 words). */
   bconv2dKWords(plan: Bconv2dPlan): number {
     return this.i32(plan.desc, DESC_WORDS)[D.K_WORDS]!;
   }

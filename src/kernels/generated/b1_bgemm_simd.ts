@@ -18,6 +18,20 @@ import { storeQuadWith } from '../b1_store_simd';
   const t23 = i32x4.add(i32x4.shuffle(w2, w3, 0, 2, 4, 6), i32x4.shuffle(w2, w3, 1, 3, 5, 7));
   return i32x4.add(i32x4.shuffle(t01, t23, 0, 2, 4, 6), i32x4.shuffle(t01, t23, 1, 3, 5, 7));
 }
+
+/**
+ * Per-byte popcount. With relaxed SIMD (the simd-fma build) a nibble lookup through i8x16.relaxed_swizzle, exact because
+ * every index is masked to 0..15: with lut and m4 in registers V8 on x64 emits 6 ALU ops and no loads, where its
+ * i8x16.popcnt reloads its two constants every time (10 instructions). Elsewhere i8x16.popcnt.
+ */
+// @ts-ignore: decorator
+@inline function popcnt8(v: v128, lut: v128, m4: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return i8x16.add(i8x16.relaxed_swizzle(lut, v128.and(v, m4)), i8x16.relaxed_swizzle(lut, v128.and(i16x8.shr_u(v, 4), m4)));
+  } else {
+    return i8x16.popcnt(v);
+  }
+}
 /** Binary GEMM tile 1 rows x 8 channels: v128 xor, i8x16.popcnt, byte accumulators (≤31 steps), widened per chunk. */
 export function b1_bgemm_1x8__wasmsimd(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {
   const kWords = load<i32>(d + D_K_WORDS); const kSteps = kWords >> 2; const aStride = <usize>kWords << 2;
@@ -740,3 +754,80 @@ export function b1_bgemm_3x16__wasmsimd(d: usize, a: usize, rows: i32, mBase: i3
 }
 /** LceBconv2d rows [m0, m1) with the 3x16 word-grain SIMD tile. */
 export function b1_bconv2d_3x16__wasmsimd(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_3x16__wasmsimd); }
+
+/**
+ * Binary GEMM tile 2 rows x 8 channels, two K words per step: 6 channels in 3 v128 (a row's word pair
+ * splat to both halves, xor-ed with two channels' pairs; byte counts widened every ≤ 31 steps, each channel's two
+ * lanes summed at the end) and 2 in i64 (xor + popcnt on the integer ALUs, alongside the vector work).
+ */
+export function b1_bgemm_2x8__wasmsimd_hybrid(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {
+  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;
+  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);
+  const chBase = g * nReal;
+  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;
+  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);
+  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);
+  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);
+  const lut = i8x16(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4), m4 = i8x16.splat(0x0f); // popcnt8's nibble table
+  for (let m = 0; m < rows; m += 2) {
+    const a0 = a + <usize>m * aStride; const aEnd = a0 + aStride;
+    const o1 = <usize>(min(m + 1, rows - 1) - m) * aStride;
+    for (let n = 0; n < nPadded; n += 8) {
+      let bp = b + <usize>n * aStride;
+      let p = a0;
+      let s0_0 = i32x4.splat(0);
+      let s0_1 = i32x4.splat(0);
+      let s0_2 = i32x4.splat(0);
+      let t0_0: i64 = 0;
+      let t0_1: i64 = 0;
+      let s1_0 = i32x4.splat(0);
+      let s1_1 = i32x4.splat(0);
+      let s1_2 = i32x4.splat(0);
+      let t1_0: i64 = 0;
+      let t1_1: i64 = 0;
+      while (p < aEnd) {
+        const chunkEnd = min(p + 248, aEnd);
+        let c0_0 = i32x4.splat(0);
+        let c0_1 = i32x4.splat(0);
+        let c0_2 = i32x4.splat(0);
+        let c1_0 = i32x4.splat(0);
+        let c1_1 = i32x4.splat(0);
+        let c1_2 = i32x4.splat(0);
+        do {
+          const x0 = v128.load64_splat(p), y0 = load<i64>(p);
+          const x1 = v128.load64_splat(p + o1), y1 = load<i64>(p + o1);
+          let w = v128.load(bp, 0);
+          c0_0 = i8x16.add(c0_0, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_0 = i8x16.add(c1_0, popcnt8(v128.xor(x1, w), lut, m4));
+          w = v128.load(bp, 16);
+          c0_1 = i8x16.add(c0_1, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_1 = i8x16.add(c1_1, popcnt8(v128.xor(x1, w), lut, m4));
+          w = v128.load(bp, 32);
+          c0_2 = i8x16.add(c0_2, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_2 = i8x16.add(c1_2, popcnt8(v128.xor(x1, w), lut, m4));
+          let u = load<i64>(bp, 48);
+          t0_0 += popcnt<i64>(y0 ^ u);
+          t1_0 += popcnt<i64>(y1 ^ u);
+          u = load<i64>(bp, 56);
+          t0_1 += popcnt<i64>(y0 ^ u);
+          t1_1 += popcnt<i64>(y1 ^ u);
+          bp += 64; p += 8;
+        } while (p < chunkEnd);
+        s0_0 = i32x4.add(s0_0, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_0)));
+        s0_1 = i32x4.add(s0_1, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_1)));
+        s0_2 = i32x4.add(s0_2, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_2)));
+        s1_0 = i32x4.add(s1_0, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_0)));
+        s1_1 = i32x4.add(s1_1, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_1)));
+        s1_2 = i32x4.add(s1_2, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_2)));
+      }
+      const v0_0 = i32x4.add(i32x4.shuffle(s0_0, s0_1, 0, 2, 4, 6), i32x4.shuffle(s0_0, s0_1, 1, 3, 5, 7));
+      const v0_1 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(i32x4.extract_lane(s0_2, 0) + i32x4.extract_lane(s0_2, 1)), 1, i32x4.extract_lane(s0_2, 2) + i32x4.extract_lane(s0_2, 3)), 2, <i32>t0_0), 3, <i32>t0_1);
+      storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr);
+      const v1_0 = i32x4.add(i32x4.shuffle(s1_0, s1_1, 0, 2, 4, 6), i32x4.shuffle(s1_0, s1_1, 1, 3, 5, 7));
+      const v1_1 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(i32x4.extract_lane(s1_2, 0) + i32x4.extract_lane(s1_2, 1)), 1, i32x4.extract_lane(s1_2, 2) + i32x4.extract_lane(s1_2, 3)), 2, <i32>t1_0), 3, <i32>t1_1);
+      if (m + 1 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); }
+    }
+  }
+}
+/** LceBconv2d rows [m0, m1) with the 2x8 hybrid SIMD + i64 tile. */
+export function b1_bconv2d_2x8__wasmsimd_hybrid(d: usize, m0: i32, m1: i32, scratch: usize): void { bconv2dRows(d, m0, m1, scratch, b1_bgemm_2x8__wasmsimd_hybrid); }
