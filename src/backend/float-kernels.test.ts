@@ -96,6 +96,10 @@ const CONV_CASES: ConvCase[] = [
   { batch: 1, inH: 8, inW: 13, inC: 5, outC: 9, fh: 2, fw: 5, sh: 2, sw: 1, dh: 1, dw: 2, padding: S, act: Activation.RELU6, bias: true },
   { batch: 1, inH: 13, inW: 13, inC: 16, outC: 64, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, padding: S, act: Activation.NONE, bias: true },
   { batch: 1, inH: 3, inW: 3, inC: 7, outC: 1, fh: 5, fw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: S, act: Activation.RELU_N1_TO_1, bias: true },
+  // several blocks of rows (K = 27: ~300 rows a block) mixing in-image windows (indirect, no copy) and border rows
+  { batch: 1, inH: 41, inW: 39, inC: 3, outC: 16, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, padding: S, act: Activation.RELU, bias: true },
+  // dilated height, dense width (still indirect), blocks crossing the batch boundary
+  { batch: 2, inH: 23, inW: 21, inC: 4, outC: 33, fh: 3, fw: 2, sh: 1, sw: 1, dh: 2, dw: 1, padding: S, act: Activation.NONE, bias: true },
   // one output pixel: matrix × vector (depth 63, 45 with out-of-image taps, 4·k + 1, 1)
   { batch: 1, inH: 3, inW: 3, inC: 7, outC: 33, fh: 3, fw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: V, act: Activation.NONE, bias: true },
   { batch: 1, inH: 2, inW: 2, inC: 5, outC: 17, fh: 3, fw: 3, sh: 2, sw: 2, dh: 1, dw: 1, padding: S, act: Activation.RELU, bias: false },
@@ -203,7 +207,7 @@ describe('float CONV_2D (packed GEMM)', () => {
 
     it(`${isa} build: row ranges on separate thread scratch equal one pass`, () => {
       const w = k(isa);
-      for (const c of [CONV_CASES[2]!, CONV_CASES[3]!, CONV_CASES[5]!]) checkConv(w, PREFERRED_F32_GEMM[isa], c, 7, 3);
+      for (const c of [CONV_CASES[2]!, CONV_CASES[3]!, CONV_CASES[5]!, CONV_CASES[9]!]) checkConv(w, PREFERRED_F32_GEMM[isa], c, 7, 3);
     });
   }
 
@@ -260,7 +264,7 @@ describe('float relaxed-SIMD build (f32x4.relaxed_madd, fused)', { skip: FMA_SKI
   });
 
   it('row ranges on separate thread scratch, and on a twin shared-memory instance, equal one pass', async () => {
-    for (const c of [CONV_CASES[2]!, CONV_CASES[3]!, CONV_CASES[5]!]) checkConv(w(), PREFERRED_F32_GEMM.wasmsimd, c, 7, 3);
+    for (const c of [CONV_CASES[2]!, CONV_CASES[3]!, CONV_CASES[5]!, CONV_CASES[9]!]) checkConv(w(), PREFERRED_F32_GEMM.wasmsimd, c, 7, 3);
     const shared = await WasmKernels.load({ loader: nodeKernelLoader, isa: 'wasmsimd', shared: true, fma: true });
     assert.equal(shared.build, 'simd-fma-shared');
     await checkTwin(shared);

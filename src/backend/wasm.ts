@@ -455,7 +455,8 @@ function prepareF32Gemm(w: WasmKernels, op: string, d: Int32Array, f: Float32Arr
   const kBytes = k * 4;
   d[F.BLOCK_ROWS] = Math.max(variant.mr, Math.floor(F32_BLOCK_BYTES / kBytes / variant.mr) * variant.mr);
   const threads = s.threads ?? 1;
-  const scratchBytes = d[F.DIRECT] ? 0 : align(d[F.BLOCK_ROWS]! * kBytes, ALIGN);
+  // im2col rows, or (dilation-1 widths) fh window-row pointers per row then im2col copies of rows at the border
+  const scratchBytes = d[F.DIRECT] ? 0 : align(d[F.BLOCK_ROWS]! * (kBytes + d[F.FH]! * 4) + 16, ALIGN);
   const scratch = w.alloc(scratchBytes * threads);
   const desc = w.put(d);
   const plan: F32GemmPlan = { variant, rows: d[F.BATCH]! * d[F.OUT_H]! * d[F.OUT_W]!, desc, scratch, scratchBytes, threads };

@@ -82,14 +82,57 @@ export function f32_im2col(d: usize, mBase: i32, rows: i32, dst: usize): void {
 }
 
 /**
- * CONV_2D / FULLY_CONNECTED over output rows [m0, m1): blocks of blockRows rows are im2col-ed into `scratch`
- * (per thread) and multiplied by the packed filter (MR-row tiles, then `tail`'s 1-row tile of the same NR), bias
- * and clamp fused into the store. Direct mode (1x1,
- * stride 1, no padding; FULLY_CONNECTED) reads the input rows in place. An op with a single output row is a matrix
- * × vector and runs `gemv`, which sums in a different order (as LCE's x86 TFLite does; see reference gemvDot).
+ * Indirection rows for output rows [mBase, mBase+rows) (dilation-1 width, so a window row's in-image taps are one
+ * run of fw·inC floats): per row fh pointers, one per window row, into the input when the window lies inside the
+ * image, else into that row's im2col copy (zeros for the padding) in `spill` (K floats per row).
  */
-export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F32GemmRows, mr: i32, tail: F32GemmRows,
-  gemv: F32GemmRows): void {
+function f32_indirection(d: usize, mBase: i32, rows: i32, ptrs: usize, spill: usize): void {
+  const inH = load<i32>(d + F_IN_H), inW = load<i32>(d + F_IN_W), inC = load<i32>(d + F_IN_C);
+  const outH = load<i32>(d + F_OUT_H), outW = load<i32>(d + F_OUT_W);
+  const fh = load<i32>(d + F_FH), fw = load<i32>(d + F_FW);
+  const sh = load<i32>(d + F_SH), sw = load<i32>(d + F_SW), dh = load<i32>(d + F_DH);
+  const padTop = load<i32>(d + F_PAD_TOP), padLeft = load<i32>(d + F_PAD_LEFT);
+  const input = load<usize>(d + F_INPUT);
+  const pixelBytes = <usize>inC << 2;
+  const runBytes = <usize>fw * pixelBytes, kBytes = <usize>fh * runBytes;
+  const rowStep = <usize>(dh * inW) * pixelBytes;
+  const plane = outH * outW;
+  let n = mBase / plane;
+  const rem = mBase - n * plane;
+  let oy = rem / outW;
+  let ox = rem - oy * outW;
+  let p = ptrs;
+  for (let r = 0; r < rows; r++) {
+    const y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+    if (y0 >= 0 && x0 >= 0 && y0 + (fh - 1) * dh < inH && x0 + fw <= inW) {
+      let src = input + (<usize>((n * inH + y0) * inW + x0) * pixelBytes);
+      for (let ky = 0; ky < fh; ky++) {
+        store<usize>(p, src);
+        p += 4;
+        src += rowStep;
+      }
+    } else {
+      const copy = spill + <usize>r * kBytes;
+      f32_im2col(d, mBase + r, 1, copy);
+      for (let ky = 0; ky < fh; ky++) {
+        store<usize>(p, copy + <usize>ky * runBytes);
+        p += 4;
+      }
+    }
+    if (++ox == outW) { ox = 0; if (++oy == outH) { oy = 0; n++; } }
+  }
+}
+
+/**
+ * CONV_2D / FULLY_CONNECTED over output rows [m0, m1) in blocks of blockRows rows, bias and clamp fused into the
+ * store. Direct mode (1x1, stride 1, no padding; FULLY_CONNECTED) multiplies the input rows in place; dilation-1
+ * widths run the indirect tiles on the block's window-row pointers (no copy but for windows that leave the
+ * image); otherwise blocks are im2col-ed into `scratch` (per thread). MR-row tiles, then the same NR's 1-row tile
+ * for a block's last rows % MR. An op with a single output row is a matrix × vector and runs `gemv`, which sums in
+ * a different order (as LCE's x86 TFLite does; see reference gemvDot). Scratch: blockRows·(K + fh) floats.
+ */
+export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, mr: i32, gemm: F32GemmRows, tail: F32GemmRows,
+  igemm: F32GemmRows, itail: F32GemmRows, gemv: F32GemmRows): void {
   if (load<i32>(d + F_BATCH) * load<i32>(d + F_OUT_H) * load<i32>(d + F_OUT_W) == 1) {
     if (m0 >= m1) return;
     let a = scratch;
@@ -100,15 +143,20 @@ export function f32ConvRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: F3
   }
   const blockRows = load<i32>(d + F_BLOCK_ROWS);
   const direct = load<i32>(d + F_DIRECT) != 0;
+  const indirect = !direct && load<i32>(d + F_DW) == 1;
   const kBytes = <usize>load<i32>(d + F_K) << 2;
+  // indirect: the row pointers first, then the im2col copies of rows whose window leaves the image
+  const pBytes = indirect ? <usize>load<i32>(d + F_FH) << 2 : kBytes;
+  const spill = scratch + ((<usize>blockRows * pBytes + 15) & ~<usize>15);
   for (let mb = m0; mb < m1; mb += blockRows) {
     const rows = min(blockRows, m1 - mb);
     let a = scratch;
     if (direct) a = load<usize>(d + F_INPUT) + <usize>mb * kBytes;
+    else if (indirect) f32_indirection(d, mb, rows, scratch, spill);
     else f32_im2col(d, mb, rows, scratch);
     // rows % mr leftovers go to the 1-row tile instead of recomputing duplicated rows (matters for FC batch 1)
     const full = rows - rows % mr;
-    if (full > 0) gemm(d, a, full, mb);
-    if (full < rows) tail(d, a + <usize>full * kBytes, rows - full, mb + full);
+    if (full > 0) (indirect ? igemm : gemm)(d, a, full, mb);
+    if (full < rows) (indirect ? itail : tail)(d, a + <usize>full * pBytes, rows - full, mb + full);
   }
 }
