@@ -48,9 +48,9 @@ for (const c of cases) {
     row.graph = problems.length === 0
       ? { same_as_lce_but_bn_fold_rounding: true, ...bnFoldSummary(diff) }
       : { same_as_lce_but_bn_fold_rounding: false, differences: problems.slice(0, 5) };
-    if (problems.length === 0 && diff.constants.length > 0) {
+    if (problems.length === 0 && diff.constants.length + diff.scales.length > 0) {
       const patched = `${id.replace('/', '__')}.lce-constants.tflite`;
-      writeFileSync(join(out, patched), writeModel(withConstantsOf(ours, theirs, diff.constants)));
+      writeFileSync(join(out, patched), writeModel(withConstantsOf(ours, theirs, diff.constants, diff.scales)));
       row.lce_constants_file = patched;
     }
     row.status = 'converted';

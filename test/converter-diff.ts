@@ -28,10 +28,20 @@ export interface ConstantDifference {
   indices: number[];
 }
 
+/** A tensor whose quantisation differs from LCE's only in its scales (an int8 filter of a BN-folded conv). */
+export interface ScaleDifference {
+  ours: number;
+  theirs: number;
+  name: string;
+  uses: string[];
+  maxUlps: number;
+}
+
 export interface ModelDiff {
-  /** Anything but float32 constant values that differs (empty: same graph). */
+  /** Anything but float32 constant values and quantisation scales that differs (empty: same graph). */
   structural: string[];
   constants: ConstantDifference[];
+  scales: ScaleDifference[];
   ops: number;
   tensors: number;
 }
@@ -81,6 +91,7 @@ export function diffModels(ours: Model, theirs: Model): ModelDiff {
   const B = theirs.subgraphs[0]!;
   const structural: string[] = [];
   const constants: ConstantDifference[] = [];
+  const scales: ScaleDifference[] = [];
   const prodA = producers(ours);
   const prodB = producers(theirs);
   const usesB = consumers(theirs);
@@ -110,7 +121,16 @@ export function diffModels(ours: Model, theirs: Model): ModelDiff {
     const where = `${path} (LCE tensor '${tb.name}')`;
     if (ta.dtype !== tb.dtype) fail(`${where}: dtype ${ta.dtype} vs ${tb.dtype}`);
     if (!isDeepStrictEqual(ta.shape, tb.shape)) fail(`${where}: shape [${ta.shape}] vs [${tb.shape}]`);
-    if (!isDeepStrictEqual(ta.quantization ?? null, tb.quantization ?? null)) fail(`${where}: quantization differs`);
+    if (!isDeepStrictEqual(ta.quantization ?? null, tb.quantization ?? null)) {
+      const qa = ta.quantization;
+      const qb = tb.quantization;
+      if (qa && qb && qa.scale.length === qb.scale.length && isDeepStrictEqual({ ...qa, scale: [] }, { ...qb, scale: [] })) {
+        const maxUlps = Math.max(...qa.scale.map((v, i) => ulpDistance(v, qb.scale[i]!)));
+        scales.push({ ours: a, theirs: b, name: tb.name, uses: usesB.get(b) ?? [], maxUlps });
+      } else {
+        fail(`${where}: quantization differs`);
+      }
+    }
     if (ta.isVariable !== tb.isVariable) fail(`${where}: isVariable differs`);
     const da = bytesOf(ours, ta);
     const db = bytesOf(theirs, tb);
@@ -167,13 +187,14 @@ export function diffModels(ours: Model, theirs: Model): ModelDiff {
   if (opMap.size !== A.operators.length || new Set(opMap.values()).size !== B.operators.length) {
     fail(`ops reached from the outputs: ${opMap.size} of our ${A.operators.length}, ${new Set(opMap.values()).size} of LCE's ${B.operators.length}`);
   }
-  return { structural, constants, ops: A.operators.length, tensors: tensorMap.size };
+  return { structural, constants, scales, ops: A.operators.length, tensors: tensorMap.size };
 }
 
-/** A copy of `ours` whose differing float32 constants carry `theirs`'s values (buffers are never shared). */
-export function withConstantsOf(ours: Model, theirs: Model, constants: ConstantDifference[]): Model {
+/** A copy of `ours` whose differing float32 constants (and scales) carry `theirs`'s values (buffers are never shared). */
+export function withConstantsOf(ours: Model, theirs: Model, constants: ConstantDifference[], scales: ScaleDifference[] = []): Model {
   const buffers = ours.buffers.map((b) => ({ data: b.data }));
   const tensors = ours.subgraphs[0]!.tensors.map((t) => ({ ...t }));
+  for (const s of scales) tensors[s.ours]!.quantization = { ...tensors[s.ours]!.quantization!, scale: [...theirs.subgraphs[0]!.tensors[s.theirs]!.quantization!.scale] };
   for (const c of constants) {
     const data = theirs.buffers[theirs.subgraphs[0]!.tensors[c.theirs]!.buffer]!.data.slice();
     tensors[c.ours]!.buffer = buffers.length;
@@ -196,6 +217,11 @@ export function ulpOf(x: number): number {
 export function bnFoldProblems(diff: ModelDiff): string[] {
   const problems = [...diff.structural];
   const role = new Map(BN_FOLDED_SLOTS.map(([op, k, r]) => [`${op} input ${k}`, r]));
+  for (const q of diff.scales) {
+    // An int8 conv whose float filter had a BN folded in: scale = max|w·m| / 127 inherits m's rounding.
+    if (q.uses.length === 0 || q.uses.some((u) => !role.has(u))) problems.push(`quantization scales of '${q.name}' (${q.uses.join(', ')}) differ, not a BN-folded operand`);
+    else if (q.maxUlps > BN_FOLD_MAX_ULPS) problems.push(`quantization scales of '${q.name}': ${q.maxUlps} ulps > ${BN_FOLD_MAX_ULPS}`);
+  }
   for (const c of diff.constants) {
     const roles = new Set(c.uses.map((u) => role.get(u)));
     if (roles.size !== 1 || roles.has(undefined)) { problems.push(`constant '${c.name}' (${c.uses.join(', ')}) is not a BN-folded operand`); continue; }
@@ -208,7 +234,7 @@ export function bnFoldProblems(diff: ModelDiff): string[] {
 }
 
 /** Summary line of a BN-fold-only diff, e.g. for converter-check.json. */
-export function bnFoldSummary(diff: ModelDiff): { constants: number; elements: number; differing: number; maxMultiplierUlps: number; maxBiasUlpsOfMax: number } {
+export function bnFoldSummary(diff: ModelDiff): { constants: number; elements: number; differing: number; maxMultiplierUlps: number; maxBiasUlpsOfMax: number; scales?: number } {
   const role = new Map(BN_FOLDED_SLOTS.map(([op, k, r]) => [`${op} input ${k}`, r]));
   let maxMultiplierUlps = 0;
   let maxBiasUlpsOfMax = 0;
@@ -221,5 +247,6 @@ export function bnFoldSummary(diff: ModelDiff): { constants: number; elements: n
     elements: diff.constants.reduce((s, c) => s + c.elements, 0),
     differing: diff.constants.reduce((s, c) => s + c.differing, 0),
     maxMultiplierUlps, maxBiasUlpsOfMax,
+    ...(diff.scales.length ? { scales: diff.scales.length } : {}),
   };
 }

@@ -58,11 +58,12 @@ export const BN_FOLD_ROUNDING: Record<string, string> = {
 };
 
 /**
- * Bound on a BN-folded constant's difference: multipliers (and filters scaled by them) per element; biases
- * b = β − μ·m in ulps of the buffer's largest |value| (the cancellation in β − μ·m magnifies a 1-ulp change of m
- * in a small bias's own ulps).
+ * Bound on a BN-folded constant's difference: multipliers (and filters or int8 scales derived from them) per element;
+ * biases b = β − μ·m in ulps of the buffer's largest |value| (the cancellation in β − μ·m magnifies a 1-ulp change of m
+ * in a small bias's own ulps). Observed over the corpus (converter-check.json): at most 4 and 4; rsqrt itself is
+ * at most 3 ulps from exact, each later product rounds again and may cross a binade.
  */
-export const BN_FOLD_MAX_ULPS = 4;
+export const BN_FOLD_MAX_ULPS = 8;
 
 /** Constant operand slots a folded BatchNorm ends up in: [op type, input index, 'multiplier' | 'bias']. */
 export const BN_FOLDED_SLOTS: [string, number, 'multiplier' | 'bias'][] = [

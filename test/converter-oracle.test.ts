@@ -68,6 +68,12 @@ async function checkConversion(entry: (typeof cases)[number]): Promise<void> {
     for (const op of Object.keys(theirs)) if (theirs[op] === 0) delete theirs[op];
   }
   assert.deepEqual(ours, Object.fromEntries(Object.entries(theirs).sort()), `${id}: op multiset differs from LCE's`);
+  if (!diff) {
+    // Beyond the multiset: LCE's graph (ops, options, tensors, shapes, constants byte for byte) but for the
+    // BatchNorm-folded constants, which are never bit-identical (BN_FOLD_ROUNDING_REASON).
+    assert.deepEqual(bnFoldProblems(diffModels(readModel(bytes, id), readModel(fx.tflite, `${id} (LCE)`))), [],
+      `${id}: lce-js's graph differs from LCE's by more than BatchNorm-fold rounding`);
+  }
 
   const session = await InferenceSession.create(bytes, { modelName: `${id} (converted by lce-js)` });
   try {
@@ -115,7 +121,7 @@ async function checkBnFoldRounding(entry: (typeof cases)[number]): Promise<void>
   const diff = diffModels(ours, theirs);
   assert.deepEqual(bnFoldProblems(diff), [], `${id}: differs from LCE's conversion by more than BatchNorm-fold rounding`);
   assert.ok(diff.constants.length > 0, `${id}: no constant differs from LCE's any more: remove it from BN_FOLD_ROUNDING`);
-  const patched = writeModel(withConstantsOf(ours, theirs, diff.constants));
+  const patched = writeModel(withConstantsOf(ours, theirs, diff.constants, diff.scales));
   const got = await runAll(patched, `${id} (lce-js conversion with LCE's BN-folded constants)`, fx.samples);
   const want = await runAll(fx.tflite, `${id} (LCE's conversion)`, fx.samples);
   got.forEach((outs, i) => outs.forEach((t, k) => {

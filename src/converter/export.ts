@@ -7,6 +7,12 @@ import type { IrGraph, IrOptions, IrTensor } from './ir.js';
 
 const LCE_OPS = new Set(['LceQuantize', 'LceDequantize', 'LceBconv2d', 'LceBMaxPool2d']);
 
+/**
+ * Ops TF's exporter writes without an options table although the schema has one (no attributes; RESHAPE takes its
+ * shape as an input): seen in every LCE file of the corpus; MAXIMUM is defined like MINIMUM.
+ */
+const NO_OPTIONS_TABLE = new Set(['ABS', 'DEQUANTIZE', 'MAXIMUM', 'MINIMUM', 'QUANTIZE', 'RESHAPE']);
+
 function intOptions(o: IrOptions, op: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o)) {
@@ -33,7 +39,7 @@ export function exportModel(g: IrGraph, description = 'lce-js converter'): Model
       throw new ConverterError(`internal: a Larq sign from '${op.origin}' was left unconverted`);
     } else {
       const slot = optionsSlotForOp(op.type);
-      b.addOp(op.type, ins, outs, slot ? { builtin: op.options as Record<string, number | boolean> } : {});
+      b.addOp(op.type, ins, outs, NO_OPTIONS_TABLE.has(op.type) ? { builtin: null } : slot ? { builtin: op.options as Record<string, number | boolean> } : {});
     }
   }
   b.setInputs(g.inputs.map((t) => index.get(t) as number));

@@ -22,8 +22,8 @@ export interface TensorSpecInput {
 }
 
 export interface OpOptionsInput {
-  /** camelCase fields of the op's options table; missing fields get the schema defaults. */
-  builtin?: BuiltinOptions;
+  /** camelCase fields of the op's options table; missing fields get the schema defaults; null: no table at all. */
+  builtin?: BuiltinOptions | null;
   /** Raw custom-options bytes, or a map of integers encoded as LCE does (encodeFlexIntMap). */
   custom?: Uint8Array | Record<string, number>;
   version?: number;
@@ -109,7 +109,7 @@ export class ModelBuilder {
         if (options.builtin && Object.keys(options.builtin).length > 0) {
           throw new RangeError(`${type} has no builtin options table, but options were given`);
         }
-      } else {
+      } else if (options.builtin !== null) {
         const full = normaliseOptions(slot.table, options.builtin);
         if (slot.union === 'BuiltinOptions') {
           op.builtinOptionsType = slot.type;

@@ -360,7 +360,8 @@ class Lowerer {
       this.fail(layer, `cannot reshape [${x.shape}] to [${target}]`);
     }
     const shape = target.map((d) => (d === -1 ? total / known : d));
-    return this.emit(layer, 'RESHAPE', [x, this.g.constI32(`${layer.id}/shape`, shape, [shape.length])], shape);
+    // The shape operand keeps the -1 as TF writes it (Flatten → [-1, n], Reshape((1, 1, -1)) → [1, 1, 1, -1]).
+    return this.emit(layer, 'RESHAPE', [x, this.g.constI32(`${layer.id}/shape`, target, [target.length])], shape);
   }
 
   private elementwise(layer: FlatLayer, ins: IrTensor[], type: string): IrTensor {
@@ -455,7 +456,7 @@ class Lowerer {
         const t = Array.isArray(cfg.target_shape) ? cfg.target_shape.map(Number) : this.fail(layer, 'has no target_shape');
         return this.reshape(layer, x, [1, ...t]);
       }
-      case 'Flatten': return this.reshape(layer, x, [1, shapeSize(x.shape) ]);
+      case 'Flatten': return this.reshape(layer, x, [-1, shapeSize(x.shape)]); // tf-keras: reshape(x, (-1, n))
       case 'InputLayer': return x;
       case 'TFOpLambda': return lowerTfOpLambda({
         g: this.g, layer, ins,
