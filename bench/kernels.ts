@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { WasmKernels } from '../src/backend/wasm.js';
 import { nodeKernelLoader } from '../src/backend/node-loader.js';
-import { BGEMM_VARIANTS, PREFERRED_BGEMM, availableIn, type Isa } from '../src/backend/variants.js';
+import { BGEMM_VARIANTS, availableIn, preferredBgemm, type Isa } from '../src/backend/variants.js';
+import { hasX86Swizzle } from '../src/backend/features.js';
 import { bconv2dGeometry, backTransformConstant, foldOutputTransform, type BconvOutputTransform } from '../src/reference/bconv2d.js';
 import { Padding } from '../src/ops/common.js';
 import {
@@ -198,17 +199,17 @@ const twoThreads = await measureTwoThreadScaling(isa);
 
 if (json) {
   console.log(JSON.stringify({
-    isa: w.isa, preferred: PREFERRED_BGEMM[w.isa], bestPeak: best, peaks, layers, twoThreads,
+    isa: w.isa, preferred: preferredBgemm(w.isa, hasX86Swizzle()), bestPeak: best, peaks, layers, twoThreads,
     float: { preferred: PREFERRED_F32_GEMM[w.isa], peaks: f32Peaks, layers: floatRows, direct: directRows },
   }));
 } else {
-  console.log(`build: ${w.build}; one thread; min over repeats; preferred = ${PREFERRED_BGEMM[w.isa]}`);
+  console.log(`build: ${w.build}; one thread; min over repeats; preferred = ${preferredBgemm(w.isa, hasX86Swizzle())}`);
   console.log('\nmicro-kernel peak (L1-resident, G binary-MAC/s)');
-  for (const p of peaks) console.log(`  ${p.variant.padEnd(26)} ${p.gmacs.toFixed(1).padStart(7)}`);
+  for (const p of peaks) console.log(`  ${p.variant.padEnd(30)} ${p.gmacs.toFixed(1).padStart(7)}`);
   console.log('\nLceBconv2d 3x3 same-one, float output: G binary-MAC/s and % of that variant\'s peak (and of best peak)');
-  console.log(`  ${'layer'.padEnd(12)} ${'variant'.padEnd(26)} ${'ms'.padStart(8)} ${'G/s'.padStart(7)} ${'%peak'.padStart(6)} ${'%best'.padStart(6)}`);
+  console.log(`  ${'layer'.padEnd(12)} ${'variant'.padEnd(30)} ${'ms'.padStart(8)} ${'G/s'.padStart(7)} ${'%peak'.padStart(6)} ${'%best'.padStart(6)}`);
   for (const l of layers) {
-    console.log(`  ${l.layer.padEnd(12)} ${l.variant.padEnd(26)} ${l.ms.toFixed(3).padStart(8)} ${l.gmacs.toFixed(1).padStart(7)} ${(100 * l.ratio).toFixed(0).padStart(5)}% ${(100 * l.gmacs / best.gmacs).toFixed(0).padStart(5)}%`);
+    console.log(`  ${l.layer.padEnd(12)} ${l.variant.padEnd(30)} ${l.ms.toFixed(3).padStart(8)} ${l.gmacs.toFixed(1).padStart(7)} ${(100 * l.ratio).toFixed(0).padStart(5)}% ${(100 * l.gmacs / best.gmacs).toFixed(0).padStart(5)}%`);
   }
   console.log(`\nfloat GEMM micro-kernel peak (L1-resident, G FLOP/s); preferred = ${PREFERRED_F32_GEMM[w.isa]}`);
   for (const p of f32Peaks) console.log(`  ${p.variant.padEnd(26)} ${p.gflops.toFixed(1).padStart(7)}`);

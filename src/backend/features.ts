@@ -46,6 +46,32 @@ export function hasFusedRelaxedMadd(): boolean {
   }
 }
 
+// (module (func (export "s") (param i32) (result i32)
+//   v128.const i8x16 10 11 … 25  local.get 0 i8x16.splat  i8x16.relaxed_swizzle  i8x16.extract_lane_u 0))
+const RELAXED_SWIZZLE_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 115, 0, 0, 10, 32, 1, 30, 0, 253,
+  12, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 32, 0, 253, 15, 253, 128, 2, 253, 22, 0, 11,
+]);
+let x86Swizzle: boolean | undefined;
+
+/**
+ * The engine runs on x86 (relaxed_swizzle is pshufb: index 0x11 picks table[1], where arm64's tbl gives 0). There
+ * i8x16.popcnt is emulated in 10 instructions and i64.popcnt is the integer ALUs' POPCNT, which the hybrid binary
+ * GEMM tile exploits; on arm64 i8x16.popcnt is one instruction and i64.popcnt is not native. False where relaxed SIMD
+ * does not validate (nothing to tell by).
+ */
+export function hasX86Swizzle(): boolean {
+  if (x86Swizzle === undefined) {
+    try {
+      const s = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_SWIZZLE_PROBE)).exports['s'] as (i: number) => number;
+      x86Swizzle = s(0x11) === 11;
+    } catch {
+      x86Swizzle = false;
+    }
+  }
+  return x86Swizzle;
+}
+
 /** Shared memory for worker threads needs SharedArrayBuffer (browsers: cross-origin isolation). */
 export function hasSharedMemory(): boolean {
   try {

@@ -15,7 +15,7 @@ import { nodeKernelLoader } from './node-loader.js';
 import {
   BGEMM_VARIANTS, PACK_F32_VARIANTS, PACK_I8_VARIANTS, availableIn, type Isa,
 } from './variants.js';
-import { hasFusedRelaxedMadd, hasWasmSimd } from './features.js';
+import { hasFusedRelaxedMadd, hasRelaxedSimd, hasWasmSimd, hasX86Swizzle } from './features.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -67,6 +67,10 @@ describe('kernel builds', () => {
     if (kernels.has('scalar')) {
       for (const v of BGEMM_VARIANTS.filter((x) => x.isa === 'wasmsimd')) assert.ok(!k('scalar').has(v.name));
     }
+  });
+
+  it('tell an x86 engine by relaxed_swizzle (it picks the binary GEMM tile)', () => {
+    assert.equal(hasX86Swizzle(), hasRelaxedSimd() && (process.arch === 'x64' || process.arch === 'ia32'));
   });
 
   it('load a shared-memory build whose memory is a SharedArrayBuffer', async () => {

@@ -39,20 +39,36 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
 ];
 
 /**
- * Chosen by interleaved A/B runs on the development machine (2-core AMD EPYC Zen 3 VM, Node 20, shared and noisy; min
- * over 60 rounds). SIMD: the 2x8 hybrid tile (6 channels per row in v128, 2 in i64 popcount). The 1x16 tile was at
- * the vector ALU bound (8 ops per 128 binary MACs, 4 pipes); V8's i8x16.popcnt also reloads two constants each time,
- * which fills the 6-wide dispatch, while the relaxed-SIMD nibble lookup (same 8 ALU ops) keeps its table in registers,
- * and the slots it frees carry the i64 channels to the otherwise idle integer ALUs. Relaxed-SIMD build, hybrid vs the word-grain 1x16 tile: micro-kernel peak 196 vs 142 G binary-MAC/s, QuickNet's 3x3 layers
- * 56x56x64 0.84 vs 0.97 ms, 28x28x128 0.66 vs 0.87, 14x14x256 0.59 vs 0.81, 7x7x512 0.57 vs 0.79; SIMD128 build
- * (i8x16.popcnt): 0.97 vs 0.97, 0.79 vs 0.87, 0.73 vs 0.81, 0.71 vs 0.80. Hybrid 1x16 (12 + 4 channels) came
- * second; the hybrid without the nibble lookup or the lookup without the i64 channels alone gained ≤ 5 %. 1x4 led the
+ * The binary GEMM tile a build uses unless told otherwise: on an x86 engine (features.ts hasX86Swizzle) the
+ * SIMD build takes PREFERRED_BGEMM_X86, elsewhere PREFERRED_BGEMM. Chosen by interleaved A/B runs on the development
+ * machine (2-core AMD EPYC Zen 3 VM, Node 20, shared and noisy; min over 60 rounds).
+ *
+ * x86: the 2x8 hybrid tile (6 channels per row in v128, 2 in i64 popcount). The 1x16 tile was at the vector ALU bound
+ * (8 ops per 128 binary MACs, 4 pipes); V8's i8x16.popcnt also reloads two constants each time, which fills the
+ * 6-wide dispatch, while the relaxed-SIMD nibble lookup (same 8 ALU ops) keeps its table in registers, and the slots
+ * it frees carry the i64 channels to the otherwise idle integer ALUs. Relaxed-SIMD build, hybrid vs the word-grain
+ * 1x16 tile: micro-kernel peak 196 vs 142 G binary-MAC/s, QuickNet's 3x3 layers 56x56x64 0.84 vs 0.97 ms, 28x28x128
+ * 0.66 vs 0.87, 14x14x256 0.59 vs 0.81, 7x7x512 0.57 vs 0.79; SIMD128 build (i8x16.popcnt): 0.97 vs 0.97, 0.79 vs
+ * 0.87, 0.73 vs 0.81, 0.71 vs 0.80. Hybrid 1x16 (12 + 4 channels) came second; the hybrid without the nibble lookup
+ * or the lookup without the i64 channels gained ≤ 5 %.
+ *
+ * Elsewhere (arm64: i8x16.popcnt is one instruction, i64.popcnt is not native): the word-grain 1x16 tile, which beat
+ * 1x8 (the best 4-word tile) on all four layers on x86: 56x56x64 0.98 vs 1.30 ms (1x8 pays a 4x4 horizontal sum per 4
+ * outputs and pads K to 20 words), 28x28x128 0.87 vs 1.01, 14x14x256 0.81 vs 0.89, 7x7x512 0.79 vs 0.84. 1x4 led the
  * scalar tiles.
  */
 export const PREFERRED_BGEMM: Readonly<Record<Isa, string>> = {
+  wasmsimd: 'b1_bgemm_1x16__wasmsimd',
+  scalar: 'b1_bgemm_1x4__scalar',
+};
+export const PREFERRED_BGEMM_X86: Readonly<Record<Isa, string>> = {
   wasmsimd: 'b1_bgemm_2x8__wasmsimd_hybrid',
   scalar: 'b1_bgemm_1x4__scalar',
 };
+
+export function preferredBgemm(isa: Isa, x86: boolean): string {
+  return (x86 ? PREFERRED_BGEMM_X86 : PREFERRED_BGEMM)[isa];
+}
 
 export interface SimpleVariant {
   readonly name: string;

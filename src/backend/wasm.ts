@@ -8,9 +8,9 @@
  */
 import type { Bconv2dGeometry, BconvOutputTransform } from '../reference/bconv2d.js';
 import { LimitError, OpPrepareError } from '../errors.js';
-import { hasFusedRelaxedMadd, hasWasmSimd } from './features.js';
+import { hasFusedRelaxedMadd, hasWasmSimd, hasX86Swizzle } from './features.js';
 import {
-  type BgemmVariant, type Isa, BGEMM_VARIANTS, PREFERRED_BGEMM, bgemmVariant,
+  type BgemmVariant, type Isa, BGEMM_VARIANTS, bgemmVariant, preferredBgemm,
 } from './variants.js';
 import { type F32GemmVariant, PREFERRED_F32_GEMM, f32GemmVariant } from './variants.js';
 import type { Conv2DGeometry } from '../reference/conv2d.js';
@@ -258,7 +258,7 @@ export class WasmKernels {
   /** Prepare time: pack weights for the chosen GEMM tile, write the descriptor, reserve scratch. */
   prepareBconv2d(s: Bconv2dSetup): Bconv2dPlan {
     const g = s.geometry;
-    const variant = bgemmVariant(s.variant ?? PREFERRED_BGEMM[this.isa]);
+    const variant = bgemmVariant(s.variant ?? preferredBgemm(this.isa, hasX86Swizzle()));
     if (!this.has(variant.conv)) throw new OpPrepareError(`${variant.conv} is not in the ${this.build} build`);
     const taps = g.filterHeight * g.filterWidth;
     const packed = packBgemmWeights(s.filter, g.channelsOut, taps, g.wordsPerGroup, g.groups, variant);
