@@ -625,7 +625,7 @@ const E_DESC_WORDS = 8;
 /** A prepared ADD whose result rows are also bitpacked for the LceQuantize reading it (f32_add_pack). */
 export interface F32AddPackPlan {
   readonly kernel: string;
-  /** Rows of `channels` elements; threads split [0, rows). */
+  /** Rows of `channels` elements (the kernel runs any row range of them). */
   readonly rows: number;
   readonly desc: Ptr;
 }

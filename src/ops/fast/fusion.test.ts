@@ -90,8 +90,8 @@ describe('ADD + LceQuantize fusion', () => {
     });
   }
 
-  it('on two threads gives the one-thread bits (the fused pass split by rows)', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
-    // 33 x 35 pixels x 64 channels: enough work to split the binary convolutions and the fused passes
+  it('on two threads gives the one-thread bits', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
+    // 33 x 35 pixels x 64 channels: enough work to split the binary convolutions
     const model = residualNetwork(64, 3, 33, 35);
     const one = await run(model, { numThreads: 1 });
     const two = await run(model, { numThreads: 2 });

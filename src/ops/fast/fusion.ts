@@ -2,7 +2,9 @@
  * The wasm backend's op fusion (the interpreter's `fuse` hook), decided after prepare on any model: an ADD whose
  * float sum is read by the LceQuantize right after it also bitpacks that sum in the same pass (f32_add_pack), so
  * the LceQuantize reads nothing. The float sum is still written for its other readers, and each value is rounded
- * and compared exactly as the two ops do, so fused and unfused runs give the same bits.
+ * and compared exactly as the two ops do, so fused and unfused runs give the same bits. Like the plain ADD it runs
+ * on the calling thread: splitting this memory-bound pass over two threads was slower on the 2-core development VM
+ * (QuickNet's twelve fused steps, interleaved A/B: 0.69 -> 0.93 ms min, 1.3 -> 2.6 ms median).
  */
 import { prepareF32AddPack, setF32AddPackIo, type F32AddPackPlan } from '../../backend/wasm.js';
 import type { FusedStep, FusionGraph, PreparedOp } from '../../runtime/interpreter.js';
@@ -11,9 +13,6 @@ import type { FastBinaryState } from './elementwise-binary.js';
 import type { FastQuantizeState } from './lce-quantize.js';
 import { addKernel } from '../elementwise-binary.js';
 import { lceQuantize } from '../lce-quantize.js';
-
-/** Elements below which one thread beats handing half of a memory-bound pass to another. */
-export const ADD_PACK_SPLIT_MIN = 1 << 16;
 
 export function fuseWasmOps(backend: WasmBackend): (graph: FusionGraph) => FusedStep[] {
   return (graph) => {
@@ -41,16 +40,14 @@ function addThenQuantize(backend: WasmBackend, graph: FusionGraph, i: number): F
   const plan = prepareF32AddPack(k, {
     rows: args.rows, channels: args.channels, broadcast: args.broadcast, actMin: args.actMin, actMax: args.actMax,
   });
-  const split = backend.threads > 1 && args.rows * args.channels >= ADD_PACK_SPLIT_MIN && args.rows >= 2 * backend.threads;
-  if (split) backend.requestThreads();
-  return new AddPackStep(backend, [i, i + 1], plan, a.swapped, split);
+  return new AddPackStep(backend, [i, i + 1], plan, a.swapped);
 }
 
 class AddPackStep implements FusedStep {
   private bound = [-1, -1, -1, -1];
 
   constructor(private readonly backend: WasmBackend, readonly ops: readonly number[], private readonly plan: F32AddPackPlan,
-    private readonly swapped: boolean, private readonly split: boolean) {}
+    private readonly swapped: boolean) {}
 
   run(ops: readonly PreparedOp[]): void {
     const [add, quantize] = ops as [PreparedOp, PreparedOp];
@@ -67,8 +64,6 @@ class AddPackStep implements FusedStep {
       setF32AddPackIo(k, plan, x, y, out, bits);
       bound[0] = x; bound[1] = y; bound[2] = out; bound[3] = bits;
     }
-    const pool = b.pool;
-    if (this.split && pool) pool.runRows(k, plan.kernel, plan.desc, plan.rows, 1, 0, 0, pool.threads);
-    else k.invoke(plan.kernel, plan.desc, 0, plan.rows, 0);
+    k.invoke(plan.kernel, plan.desc, 0, plan.rows, 0);
   }
 }
