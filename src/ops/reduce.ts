@@ -1,17 +1,27 @@
 /**
  * MEAN, SUM and REDUCE_MAX over a constant axes tensor, with keepDims. Float32 accumulates in float32 in input
- * order like TFLite's reference Reduce. Int8 follows TFLite's EvalMean/EvalSum (reference kernels) path choice:
- *  - MEAN over H,W of a 4-D tensor with keepDims: integer sum, fixed-point rescale, rounded integer division;
- *  - MEAN with equal input/output quantization: integer sum / count, truncated;
- *  - otherwise float rescale (QuantizedMeanOrSum).
- *  - SUM with equal quantization: int8 sum (wraps like TFLite's int8 accumulator); otherwise float rescale.
+ * order like TFLite's reference Reduce. Int8/uint8 follow the kernels LCE's x86 TFLite build (TF 2.16, the
+ * optimized registrations) runs, checked against LCE 0.16.0's interpreter on random shapes, axes and quantisations
+ * (scripts/int8-reduce-sweep.ts):
+ *  - MEAN of a 4-D tensor over axes exactly [1, 2] or [2, 1] (raw values, as TFLite tests them) with keepDims: the
+ *    optimized Mean4D. Raw integer sum, one fixed-point multiplier for input_scale / (H·W·output_scale), plus a
+ *    bias output_zp − round(input_zp·input_scale/output_scale) computed in float32. Channel blocks of 16 go through
+ *    the NEON path (NEON_2_SSE on x86: SQRDMULH + rounding shift, ties up), the remaining channels through the scalar
+ *    MultiplyByQuantizedMultiplier (ties away from zero) — one thread's split, the interpreter's default.
+ *  - every other int8/uint8 MEAN (keepDims false included, equal quantisation or not): reference
+ *    QuantizedMeanOrSum's integer path. The input/output multiplier absorbs 1/count (shift by min(floor(log2
+ *    count), 32, 31 + shift), integer division), then MultiplyByQuantizedMultiplier(sum − input_zp·count) + output_zp,
+ *    saturated.
+ *  - SUM (equal quantisation or not): float rescale, round half away, + output_zp, saturated.
  *  - REDUCE_MAX needs equal quantization and compares raw values.
  */
 import type { DType } from '../graph/dtype.js';
 import { shapeSize } from '../graph/dtype.js';
 import type { OperatorDef } from '../graph/model.js';
 import { elements, stridesOf } from '../reference/layout.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
+import {
+  multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRoundUp, quantizeMultiplier, roundHalfAway,
+} from '../reference/quant.js';
 import { fail, perTensorQuant, requireDType, requireInput, requireInputCount, requireOutputCount } from './common.js';
 import { constInts, optBool } from './builtin-util.js';
 import type { OpKernel, PrepareContext, RuntimeTensor } from './kernel.js';
@@ -19,9 +29,11 @@ import type { OpKernel, PrepareContext, RuntimeTensor } from './kernel.js';
 type ReduceKind = 'MEAN' | 'SUM' | 'REDUCE_MAX';
 
 type Int8Path =
-  | { kind: 'mean-hw'; inZp: number; outZp: number; mult: number; shift: number }
-  | { kind: 'mean-same' }
-  | { kind: 'float-rescale'; scale: number; bias: number; outZp: number; sum: boolean }
+  /** optimized Mean4D: channels below `vectorChannels` take the 16-lane NEON path, the rest the scalar one. */
+  | { kind: 'mean-hw'; mult: number; shift: number; bias: number; channels: number; vectorChannels: number }
+  /** reference QuantizedMeanOrSum, integer: multiplier and shift already include 1/count. */
+  | { kind: 'mean-int'; inZp: number; outZp: number; mult: number; shift: number }
+  | { kind: 'sum-float'; scale: number; bias: number; outZp: number }
   | { kind: 'raw' };
 
 export interface ReduceState {
@@ -83,28 +95,47 @@ function prepareReduce(kind: ReduceKind, ctx: PrepareContext<{ keepDims: boolean
       if (!same) fail(ctx, 'quantized REDUCE_MAX needs the same scale and zero point on input and output');
       int8 = { kind: 'raw' };
     } else if (kind === 'SUM') {
-      int8 = same ? { kind: 'raw' } : floatRescale(qi, qo, count, true);
+      int8 = sumRescale(qi, qo, count);
     } else {
       // TFLite tests the raw axis values here (negative spellings of 1, 2 do not take this path)
       const hw = ctx.options.keepDims && rank === 4 && rawAxes.length === 2
         && ((rawAxes[0] === 1 && rawAxes[1] === 2) || (rawAxes[0] === 2 && rawAxes[1] === 1));
-      if (hw && input.dtype === 'int8') {
-        const m = quantizeMultiplier(qi.scale / qo.scale);
-        int8 = { kind: 'mean-hw', inZp: qi.zeroPoint, outZp: qo.zeroPoint, mult: m.multiplier, shift: m.shift };
-      } else if (same) int8 = { kind: 'mean-same' };
-      else int8 = floatRescale(qi, qo, count, false);
+      int8 = hw ? meanHw(qi, qo, input.shape[1]! * input.shape[2]!, input.shape[3]!) : meanInt(qi, qo, count);
     }
   }
   return { kind, dtype: input.dtype, outIndex, outSize, count, acc: new Float64Array(outSize), int8 };
 }
 
-function floatRescale(
-  qi: { scale: number; zeroPoint: number }, qo: { scale: number; zeroPoint: number }, count: number, sum: boolean,
-): Int8Path {
+type Q = { scale: number; zeroPoint: number };
+
+/** optimized_integer_ops::Mean (int8) / optimized_ops::Mean (uint8): float32 bias and scale, as the C++ computes them. */
+function meanHw(qi: Q, qo: Q, plane: number, channels: number): Int8Path {
+  const f = Math.fround;
+  let temp = f(f(qi.zeroPoint * qi.scale) / qo.scale);
+  temp = temp > 0 ? f(temp + 0.5) : f(temp - 0.5);
+  const bias = qo.zeroPoint - Math.trunc(temp);
+  const m = quantizeMultiplier(f(qi.scale / f(plane * qo.scale)));
+  return { kind: 'mean-hw', mult: m.multiplier, shift: m.shift, bias, channels, vectorChannels: channels - (channels % 16) };
+}
+
+/** reference_ops::QuantizedMeanOrSum with an integer multiplier: 1/count folded into the multiplier. */
+function meanInt(qi: Q, qo: Q, count: number): Int8Path {
+  const m = quantizeMultiplier(qi.scale / qo.scale);
+  let { multiplier: mult, shift } = m;
+  if (count > 0) {
+    const log2 = count.toString(2).length - 1; // 63 − CountLeadingZeros(count)
+    const adjust = Math.min(log2, 32, 31 + shift);
+    mult = Number((BigInt(mult) << BigInt(adjust)) / BigInt(count)); // int64 division; mult >= 0
+    shift -= adjust;
+  }
+  return { kind: 'mean-int', inZp: qi.zeroPoint, outZp: qo.zeroPoint, mult, shift };
+}
+
+/** QuantizedMeanOrSum(compute_sum): float32 scale and bias = −input_zp·scale·count. */
+function sumRescale(qi: Q, qo: Q, count: number): Int8Path {
   const f = Math.fround;
   const scale = f(qi.scale / qo.scale);
-  const bias = sum ? f(f(-qi.zeroPoint * scale) * count) : f(-qi.zeroPoint * scale);
-  return { kind: 'float-rescale', scale, bias, outZp: qo.zeroPoint, sum };
+  return { kind: 'sum-float', scale, bias: f(f(-qi.zeroPoint * scale) * count), outZp: qo.zeroPoint };
 }
 
 function evalReduce(s: ReduceState, inputs: readonly (RuntimeTensor | null)[], outputs: readonly RuntimeTensor[]): void {
@@ -119,9 +150,6 @@ function evalReduce(s: ReduceState, inputs: readonly (RuntimeTensor | null)[], o
     for (let i = 0; i < n; i++) { const o = outIndex[i]!; const v = x[i]!; if (v > acc[o]!) acc[o] = v; }
   } else if (isFloat) {
     for (let i = 0; i < n; i++) { const o = outIndex[i]!; acc[o] = Math.fround(acc[o]! + x[i]!); }
-  } else if (s.int8?.kind === 'mean-hw') {
-    const zp = s.int8.inZp;
-    for (let i = 0; i < n; i++) acc[outIndex[i]!] += x[i]! - zp;
   } else {
     for (let i = 0; i < n; i++) acc[outIndex[i]!] += x[i]!;
   }
@@ -133,20 +161,18 @@ function evalReduce(s: ReduceState, inputs: readonly (RuntimeTensor | null)[], o
     if (s.dtype === 'int32') { out[o] = s.kind === 'MEAN' ? (count > 0 ? Math.trunc(a / count) : 0) : a | 0; continue; }
     const p = s.int8!;
     let v: number;
-    if (p.kind === 'raw') v = s.dtype === 'uint8' ? a & 0xff : (a << 24) >> 24; // int8 accumulator wraps
-    else if (p.kind === 'mean-same') v = count > 0 ? Math.trunc(a / count) : 0;
+    if (p.kind === 'raw') v = a;
+    else if (count === 0) v = 0; // TFLite fills an empty mean with NaN cast to the integer type
     else if (p.kind === 'mean-hw') {
-      let r = multiplyByQuantizedMultiplier(a, p.mult, p.shift);
-      const half = Math.trunc(count / 2);
-      r = r > 0 ? Math.trunc((r + half) / count) : Math.trunc((r - half) / count);
-      r += p.outZp;
+      const r = (o % p.channels < p.vectorChannels
+        ? multiplyByQuantizedMultiplierRoundUp(a, p.mult, p.shift)
+        : multiplyByQuantizedMultiplier(a, p.mult, p.shift)) + p.bias;
       v = r < qmin ? qmin : r > qmax ? qmax : r;
-    } else if (p.sum) {
-      const r = roundHalfAway(Math.fround(Math.fround(a * p.scale) + p.bias)) + p.outZp;
-      v = s.dtype === 'uint8' ? r & 0xff : (r << 24) >> 24; // TFLite casts without clamping
+    } else if (p.kind === 'mean-int') {
+      const r = multiplyByQuantizedMultiplier((a - p.inZp * count) | 0, p.mult, p.shift) + p.outZp;
+      v = r < qmin ? qmin : r > qmax ? qmax : r;
     } else {
-      const mean = Math.fround(a / count);
-      const r = roundHalfAway(Math.fround(Math.fround(mean * p.scale) + p.bias)) + p.outZp;
+      const r = roundHalfAway(Math.fround(Math.fround(Math.fround(a) * p.scale) + p.bias)) + p.outZp;
       v = r < qmin ? qmin : r > qmax ? qmax : r;
     }
     out[o] = v;
