@@ -1,6 +1,7 @@
 // The wasm backend's ADD + LceQuantize fusion on a QuickNet-like residual graph (binary convolutions with float
-// output, residual ADDs whose sums feed both an LceQuantize and the next ADD, a ReLU ADD and a per-channel broadcast
-// ADD) with awkward channel counts: fused, unfused and reference runs give the same bits, on one and two threads.
+// output, residual ADDs whose sums feed both an LceQuantize and the next ADD, ReLU ADDs, a per-channel broadcast
+// ADD, an ADD with no LceQuantize after it) with awkward channel counts and sizes: fused, unfused and reference runs
+// give the same bits, on one and two threads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasSharedMemory } from '../../backend/features.js';
@@ -54,10 +55,13 @@ function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
   b.addOp('ADD', [v, y3], [s3], { builtin: { fusedActivationFunction: 0 } });           // 8: broadcast, swapped
   const q3 = bits('q3');
   b.addOp('LceQuantize', [s3], [q3]);                                                   // 9 (fused into 8)
+  const y4 = bconv(q3, 'y4');                                                           // 10
+  const s4 = f32('s4');
+  b.addOp('ADD', [y4, s3], [s4], { builtin: { fusedActivationFunction: 1 } });          // 11: ReLU, not fused
   const out = f32('out');
-  b.addOp('LceDequantize', [q3], [out]);                                                // 10
+  b.addOp('LceDequantize', [q3], [out]);                                                // 12
   b.setInputs([x, v]);
-  b.setOutputs([out, s1, s2, s3, q1]);
+  b.setOutputs([out, s1, s2, s3, s4, q1]);
   return b.finish();
 }
 
@@ -78,9 +82,9 @@ async function run(model: Model, options: SessionOptions) {
 }
 
 describe('ADD + LceQuantize fusion', () => {
-  for (const c of [1, 31, 33, 64, 65]) {
-    it(`${c} channels: fused equals unfused and reference bit for bit; the LceQuantize steps are absorbed`, async () => {
-      const model = residualNetwork(c, c);
+  for (const [c, h, w] of [[1, 9, 7], [31, 9, 7], [33, 9, 7], [64, 9, 7], [65, 9, 7], [64, 19, 23], [3, 31, 33]] as const) {
+    it(`${c} channels, ${h}x${w}: fused equals unfused and reference bit for bit; the LceQuantize ops run inside the ADDs`, async () => {
+      const model = residualNetwork(c, c + h, h, w);
       const reference = await run(model, { backend: 'reference' });
       const unfused = await run(model, { numThreads: 1, fuseOps: false });
       const fused = await run(model, { numThreads: 1 });
