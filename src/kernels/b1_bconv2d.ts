@@ -7,6 +7,17 @@ import {
 /** A register-blocked binary GEMM over `rows` im2col rows starting at `a`, group g, output rows from mBase. */
 export type BgemmRows = (d: usize, a: usize, rows: i32, mBase: i32, g: i32) => void;
 
+/** Copy n 32-bit words: v128 steps where the build has SIMD, then i64 steps, then one i32. */
+// @ts-ignore: decorator
+@inline function copyWords(dst: usize, src: usize, n: i32): void {
+  let w = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; w + 4 <= n; w += 4) v128.store(dst + (<usize>w << 2), v128.load(src + (<usize>w << 2)));
+  }
+  for (; w + 2 <= n; w += 2) store<i64>(dst + (<usize>w << 2), load<i64>(src + (<usize>w << 2)));
+  if (w < n) store<i32>(dst + (<usize>w << 2), load<i32>(src + (<usize>w << 2)));
+}
+
 /**
  * im2col on bitpacked NHWC input for output rows [mBase, mBase+rows) of group g: each row gets the fh·fw taps'
  * Wg words, out-of-image taps as word 0 (= +1, "same-one"), then zero words up to kWords (zero in both operands
@@ -24,6 +35,7 @@ export function b1_im2col(d: usize, mBase: i32, rows: i32, g: i32, dst: usize): 
   const seg = fw * wg;
   // one group and dilation 1: a filter row's taps are adjacent pixels with nothing between their words
   const contiguous = wg == inWords && dw == 1;
+  const rowStep = <usize>(dh * inW * inWords) << 2;
   const plane = outH * outW;
   let n = mBase / plane;
   let rem = mBase - n * plane;
@@ -32,30 +44,34 @@ export function b1_im2col(d: usize, mBase: i32, rows: i32, g: i32, dst: usize): 
   let p = dst;
   for (let r = 0; r < rows; r++) {
     const y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
-    for (let ky = 0; ky < fh; ky++) {
-      const iy = y0 + ky * dh;
-      const rowInside = iy >= 0 && iy < inH;
-      const rowBase = input + (<usize>((n * inH + iy) * inW) * <usize>inWords << 2);
-      if (contiguous && rowInside && x0 >= 0 && x0 + fw <= inW) {
-        // The whole filter row is one contiguous run of fw·wg words in NHWC: one copy instead of fw taps.
-        const src = rowBase + (<usize>(x0 * inWords) << 2);
-        let w = 0;
-        for (; w + 2 <= seg; w += 2) store<i64>(p + (<usize>w << 2), load<i64>(src + (<usize>w << 2)));
-        if (w < seg) store<i32>(p + (<usize>w << 2), load<i32>(src + (<usize>w << 2)));
+    if (contiguous && y0 >= 0 && y0 + (fh - 1) * dh < inH && x0 >= 0 && x0 + fw <= inW) {
+      // The whole window is inside: fh runs of fw·wg words, rowStep apart.
+      let src = input + (<usize>(((n * inH + y0) * inW + x0) * inWords) << 2);
+      for (let ky = 0; ky < fh; ky++) {
+        copyWords(p, src, seg);
         p += <usize>seg << 2;
-        continue;
+        src += rowStep;
       }
-      for (let kx = 0; kx < fw; kx++) {
-        const ix = x0 + kx * dw;
-        if (rowInside && ix >= 0 && ix < inW) {
-          const src = rowBase + (<usize>(ix * inWords) << 2);
-          let w = 0;
-          for (; w + 2 <= wg; w += 2) store<i64>(p + (<usize>w << 2), load<i64>(src + (<usize>w << 2)));
-          if (w < wg) store<i32>(p + (<usize>w << 2), load<i32>(src + (<usize>w << 2)));
-        } else {
-          for (let w = 0; w < wg; w++) store<i32>(p + (<usize>w << 2), 0);
+    } else {
+      for (let ky = 0; ky < fh; ky++) {
+        const iy = y0 + ky * dh;
+        const rowInside = iy >= 0 && iy < inH;
+        const rowBase = input + (<usize>((n * inH + iy) * inW) * <usize>inWords << 2);
+        if (contiguous && rowInside && x0 >= 0 && x0 + fw <= inW) {
+          // The whole filter row is one contiguous run of fw·wg words in NHWC: one copy instead of fw taps.
+          copyWords(p, rowBase + (<usize>(x0 * inWords) << 2), seg);
+          p += <usize>seg << 2;
+          continue;
         }
-        p += <usize>wg << 2;
+        for (let kx = 0; kx < fw; kx++) {
+          const ix = x0 + kx * dw;
+          if (rowInside && ix >= 0 && ix < inW) {
+            copyWords(p, rowBase + (<usize>(ix * inWords) << 2), wg);
+          } else {
+            for (let w = 0; w < wg; w++) store<i32>(p + (<usize>w << 2), 0);
+          }
+          p += <usize>wg << 2;
+        }
       }
     }
     for (let w = 0; w < tail; w++) store<i32>(p + (<usize>w << 2), 0);
