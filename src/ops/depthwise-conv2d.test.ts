@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BuiltinOptions } from '../graph/model.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from '../reference/quant.js';
+import {
+  multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRoundUp, quantizeMultiplier, roundHalfAway,
+} from '../reference/quant.js';
 import { depthwiseConv2d } from './depthwise-conv2d.js';
 import { assertClose, runOp1 } from './test-util.js';
 import type { TestTensor } from './test-util.js';
@@ -120,7 +122,9 @@ test('int8 DEPTHWISE_CONV_2D (per-channel along dim 3) is bit-exact with the int
       const viaFloat = real.out.map((v) => Math.min(qhi, Math.max(qlo, roundHalfAway(v / outScale) + outZp)));
       const exact = naiveDepthwise(k, input.map((x) => x - inZp), filter, (c, acc) => {
         const m = quantizeMultiplier((inScale * fScale(c)) / outScale);
-        return Math.min(qhi, Math.max(qlo, multiplyByQuantizedMultiplier(acc + (k.bias ? bias[c]! : 0), m.multiplier, m.shift) + outZp));
+        // channels in whole blocks of 8: the optimized kernel's vector lanes (ties up); the rest: ties away
+        const requant = c < oc - (oc % 8) ? multiplyByQuantizedMultiplierRoundUp : multiplyByQuantizedMultiplier;
+        return Math.min(qhi, Math.max(qlo, requant(acc + (k.bias ? bias[c]! : 0), m.multiplier, m.shift) + outZp));
       });
       const inputs: (TestTensor | null)[] = [
         { dtype: 'int8', shape: [k.n, k.h, k.w, k.c], data: input, quant: { scale: inScale, zeroPoint: inZp } },
@@ -141,6 +145,26 @@ test('int8 DEPTHWISE_CONV_2D (per-channel along dim 3) is bit-exact with the int
       }
     }
   }
+});
+
+test('int8 DEPTHWISE_CONV_2D rounds like LCE\'s interpreter: channels 0-7 (vector lanes) ties up, 8-11 ties away', () => {
+  // 1x1 filter of ones at scale 1/4: out = round(x / 4) with x/4 an exact half for x = ±2, ±6, ±10, ±14. Expected
+  // values from LCE 0.16.0's interpreter on this model; the second pixel moves channels 8-11's values to lanes 0-3.
+  const ws = Array.from({ length: 12 }, () => 0.25);
+  const x = [-6, -6, -10, -10, 6, 6, 10, 10, -2, 2, -14, 14, /**/ -2, 2, -14, 14, -6, -6, -10, -10, 6, 6, 10, 10];
+  const got = runOp1(depthwiseConv2d, {
+    inputs: [
+      { dtype: 'int8', shape: [1, 1, 2, 12], data: x, quant: { scale: 1, zeroPoint: 0 } },
+      {
+        dtype: 'int8', shape: [1, 1, 1, 12], data: ws.map(() => 1), constant: true,
+        quantization: { scale: ws, zeroPoint: ws.map(() => 0), quantizedDimension: 3 },
+      },
+      { dtype: 'int32', shape: [12], data: ws.map(() => 0), constant: true },
+    ],
+    outputs: [{ dtype: 'int8', shape: [], quant: { scale: 1, zeroPoint: 0 } }],
+    options: { padding: 1, strideH: 1, strideW: 1, depthMultiplier: 1, dilationHFactor: 1, dilationWFactor: 1, fusedActivationFunction: 0 },
+  });
+  assert.deepEqual(got.values, [-1, -1, -2, -2, 2, 2, 3, 3, -1, 1, -4, 4, /**/ 0, 1, -3, 4, -1, -1, -2, -2, 2, 2, 3, 3]);
 });
 
 test('DEPTHWISE_CONV_2D takes the multiplier from the shapes and refuses bad filters', () => {

@@ -27,7 +27,7 @@ test('float MEAN/SUM/REDUCE_MAX with keepDims, negative and duplicate axes', () 
 });
 
 /**
- * Expected values from LCE 0.16.0's interpreter (one thread) on the same one-op models; scripts/int8-reduce-sweep.ts
+ * Expected values from LCE 0.16.0's interpreter (one thread) on the same one-op models; scripts/int8-op-sweep.ts
  * checks 1 900 random ones the same way.
  */
 const REDUCE_CASES: {

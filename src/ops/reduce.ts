@@ -2,7 +2,7 @@
  * MEAN, SUM and REDUCE_MAX over a constant axes tensor, with keepDims. Float32 accumulates in float32 in input
  * order like TFLite's reference Reduce. Int8/uint8 follow the kernels LCE's x86 TFLite build (TF 2.16, the
  * optimized registrations) runs, checked against LCE 0.16.0's interpreter on random shapes, axes and quantisations
- * (scripts/int8-reduce-sweep.ts):
+ * (scripts/int8-op-sweep.ts):
  *  - MEAN of a 4-D tensor over axes exactly [1, 2] or [2, 1] (raw values, as TFLite tests them) with keepDims: the
  *    optimized Mean4D. Raw integer sum, one fixed-point multiplier for input_scale / (H·W·output_scale), plus a
  *    bias output_zp − round(input_zp·input_scale/output_scale) computed in float32. Channel blocks of 16 go through

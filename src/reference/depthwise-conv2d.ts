@@ -1,10 +1,18 @@
 /**
  * Reference DEPTHWISE_CONV_2D (NHWC input, filter [1, H, W, C·M]): output channel ic·M + m sees only input
  * channel ic, as in TFLite's reference depthwise conv. float32 and int8 per-channel.
+ *
+ * Int8 requantises like the optimized per-channel kernel of LCE's x86 TFLite build (DepthwiseConvGeneral, then
+ * optimized_ops::Quantize over the row's accumulators): output channels in whole blocks of 8 go through the NEON
+ * lanes (NEON_2_SSE on x86), the remaining `outC mod 8` channels through the scalar MultiplyByQuantizedMultiplier.
+ * A lane shifts left by max(shift, 0), takes SQRDMULH (ties up), then a rounding right shift by −min(shift, 0)
+ * (ties up) — the optimized GEMM's requantisation (multiplyByQuantizedMultiplierRoundUp); the scalar tail rounds
+ * ties away from zero. Measured on random models against
+ * LCE 0.16.0's interpreter (scripts/int8-op-sweep.ts --op depthwise).
  */
 import type { Int8Requant } from './conv2d.js';
 import { tapEnd, tapStart } from './conv2d.js';
-import { multiplyByQuantizedMultiplierFast } from './quant.js';
+import { multiplyByQuantizedMultiplierFast, multiplyByQuantizedMultiplierRoundUpFast } from './quant.js';
 
 export interface DepthwiseConv2DGeometry {
   batch: number;
@@ -66,6 +74,7 @@ export function depthwiseConv2dInt8(
   const { inH, inW, inC, outH, outW, depthMultiplier, filterW } = g;
   const outC = inC * depthMultiplier;
   const inputOffset = -q.inputZeroPoint;
+  const vectorChannels = outC - (outC % 8);
   let o = 0;
   for (let b = 0; b < g.batch; b++) {
     const inBatch = b * inH * inW * inC;
@@ -88,7 +97,9 @@ export function depthwiseConv2dInt8(
             }
           }
           if (bias) acc += bias[oc]!;
-          let v = multiplyByQuantizedMultiplierFast(acc | 0, q.multipliers[oc]!, q.shifts[oc]!) + q.outputZeroPoint;
+          let v = (oc < vectorChannels
+            ? multiplyByQuantizedMultiplierRoundUpFast(acc | 0, q.multipliers[oc]!, q.shifts[oc]!)
+            : multiplyByQuantizedMultiplierFast(acc | 0, q.multipliers[oc]!, q.shifts[oc]!)) + q.outputZeroPoint;
           v = v < q.actMin ? q.actMin : v > q.actMax ? q.actMax : v;
           output[o++] = v;
         }
