@@ -9,9 +9,10 @@ const LCE_OPS = new Set(['LceQuantize', 'LceDequantize', 'LceBconv2d', 'LceBMaxP
 
 /**
  * Ops TF's exporter writes without an options table although the schema has one (no attributes; RESHAPE takes its
- * shape as an input): seen in every LCE file of the corpus; MAXIMUM is defined like MINIMUM.
+ * shape as an input): seen in every LCE file of the corpus; MAXIMUM is defined like MINIMUM; TRANSPOSE (perm as an
+ * input) as LCE writes a Keras Permute.
  */
-const NO_OPTIONS_TABLE = new Set(['ABS', 'DEQUANTIZE', 'MAXIMUM', 'MINIMUM', 'QUANTIZE', 'RESHAPE']);
+const NO_OPTIONS_TABLE = new Set(['ABS', 'DEQUANTIZE', 'MAXIMUM', 'MINIMUM', 'QUANTIZE', 'RESHAPE', 'TRANSPOSE']);
 
 function intOptions(o: IrOptions, op: string): Record<string, number> {
   const out: Record<string, number> = {};

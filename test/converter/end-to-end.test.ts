@@ -38,7 +38,7 @@ const DIFFERENCES: Record<string, Record<string, number>> = {
   quant_variants: { FULLY_CONNECTED: -1, LceDequantize: -1, LceBconv2d: 1, RESHAPE: 1 },
 };
 
-const CASES = ['bnn_mnist', 'quicknet_block', 'float_layers', 'quant_variants', 'nested', 'tf_ops'];
+const CASES = ['bnn_mnist', 'quicknet_block', 'float_layers', 'quant_variants', 'nested', 'tf_ops', 'max_min_permute'];
 
 for (const name of CASES) {
   for (const ext of ['h5', 'keras']) {
@@ -66,6 +66,29 @@ for (const name of CASES) {
     assert.ok(worst <= 1e-4 * scale, `max |lce-js − keras| = ${worst} (scale ${scale})`);
   });
 }
+
+test('Maximum / Minimum / Permute, float and int8: LCE\'s ops and options tables; int8 output equal to LCE\'s', async () => {
+  // Maximum/Minimum used to be lowered with a fused activation that MaximumMinimumOptions does not have, which
+  // failed when the file was written ("MaximumMinimumOptions has no field 'fusedActivationFunction'").
+  const optionsOf = (m: Model) => m.subgraphs[0].operators.map((op) =>
+    `${opTypeName(m.operatorCodes[op.opcodeIndex])}:${op.builtinOptions === null ? 'none' : 'table'}`).sort();
+  const int8 = { inferenceInputType: 'int8', inferenceOutputType: 'int8', int8Range: [-3, 3] } as const;
+  for (const [options, lceFile] of [[{}, 'max_min_permute.lce.tflite'], [int8, 'max_min_permute.int8.lce.tflite']] as const) {
+    const { model } = await convertKeras(join(DIR, 'max_min_permute.h5'), options);
+    const lce = readModel(readFileSync(join(DIR, lceFile)));
+    assert.deepEqual(optionsOf(model), optionsOf(lce), lceFile);
+    const transpose = (m: Model) => m.subgraphs[0].operators.find((op) => opTypeName(m.operatorCodes[op.opcodeIndex]) === 'TRANSPOSE')!;
+    const perm = (m: Model) => [...new Int32Array(m.buffers[m.subgraphs[0].tensors[transpose(m).inputs[1]].buffer].data.slice().buffer)];
+    assert.deepEqual(perm(model), perm(lce));
+  }
+  const io = JSON.parse(readFileSync(join(DIR, 'max_min_permute.int8.io.json'), 'utf8')) as { inputShape: number[]; input: number[]; outputShape: number[]; output: number[] };
+  const { bytes } = await convertKeras(join(DIR, 'max_min_permute.h5'), int8);
+  const session = await InferenceSession.create(bytes);
+  const out = await session.run({ [session.inputNames[0]]: new Tensor('int8', Int8Array.from(io.input), io.inputShape) });
+  assert.deepEqual([...out[session.outputNames[0]].dims], io.outputShape);
+  assert.deepEqual([...(out[session.outputNames[0]].data as Int8Array)], io.output);
+  await session.release();
+});
 
 test('a Lambda layer is refused, naming the layer and what to do instead', async () => {
   await assert.rejects(convertKeras(join(DIR, 'lambda_layer.h5')), (e: Error) => {

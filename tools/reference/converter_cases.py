@@ -5,6 +5,8 @@ Writes into test/data/keras/:
   <case>.keras       Keras v3 zip (config.json + model.weights.h5), where the case supports it
   <case>.lce.tflite  larq_compute_engine.convert_keras_model(model)
   <case>.io.json     one random input and Keras's output for it (flat float lists + shapes)
+  <case>.int8.lce.tflite, <case>.int8.io.json   for INT8_CASES: the int8 conversion (int8 I/O, default range
+                     (-3, 3)) and LCE's interpreter output on one random int8 input
 
 Run: TF_USE_LEGACY_KERAS=1 tools/reference/.venv/bin/python tools/reference/converter_cases.py [case ...]
 """
@@ -186,6 +188,18 @@ def tf_ops():
     return keras.Model(inp, out, name="tf_ops")
 
 
+def max_min_permute():
+    """Maximum / Minimum layers (MAXIMUM/MINIMUM have no fused activation), a three-input Minimum, and Permute
+    (TRANSPOSE) before a Dense on a 4-D tensor."""
+    inp = keras.Input((4, 4, 6))
+    a = L.Conv2D(6, 1)(inp)
+    b = L.Conv2D(6, 1)(inp)
+    m = L.Maximum()([inp, a])
+    n = L.Minimum()([m, b, a])
+    p = L.Permute((3, 1, 2))(n)
+    return keras.Model(inp, L.Dense(3)(p), name="max_min_permute")
+
+
 CASES = {
     "bnn_mnist": (bnn_mnist, True),
     "quicknet_block": (quicknet_block, True),
@@ -194,7 +208,10 @@ CASES = {
     "nested": (nested, True),
     "lambda_layer": (lambda_layer, False),
     "tf_ops": (tf_ops, True),
+    "max_min_permute": (max_min_permute, True),
 }
+
+INT8_CASES = {"max_min_permute"}
 
 
 def main(names):
@@ -217,6 +234,18 @@ def main(names):
             with open(base + ".io.json", "w") as f:
                 json.dump({"inputShape": list(x.shape), "input": [float(v) for v in x.ravel()],
                            "outputShape": list(y.shape), "output": [float(v) for v in y.ravel()]}, f)
+        if name in INT8_CASES:
+            from larq_compute_engine.tflite.python.interpreter import Interpreter
+
+            flat = lce.convert_keras_model(model, inference_input_type=tf.int8, inference_output_type=tf.int8,
+                                           experimental_default_int8_range=(-3, 3))
+            with open(base + ".int8.lce.tflite", "wb") as f:
+                f.write(flat)
+            x8 = np.random.default_rng(17 + i).integers(-128, 128, shape, dtype=np.int8)
+            y8 = Interpreter(flat).predict(x8)
+            with open(base + ".int8.io.json", "w") as f:
+                json.dump({"inputShape": list(x8.shape), "input": [int(v) for v in x8.ravel()],
+                           "outputShape": list(y8.shape), "output": [int(v) for v in y8.ravel()]}, f)
         print("wrote", name, flush=True)
 
 

@@ -370,7 +370,9 @@ class Lowerer {
     let acc = ins[0];
     for (let i = 1; i < ins.length; i++) {
       const shape = broadcastShapes(acc.shape, ins[i].shape) ?? this.fail(layer, `inputs [${acc.shape}] and [${ins[i].shape}] do not broadcast`);
-      acc = this.emit(layer, type, [acc, ins[i]], shape, { fusedActivationFunction: 0 }, i === ins.length - 1 ? '' : `/${i}`);
+      // MAXIMUM/MINIMUM have no fused activation (their options table has no fields)
+      const options: IrOptions = type === 'MAXIMUM' || type === 'MINIMUM' ? {} : { fusedActivationFunction: 0 };
+      acc = this.emit(layer, type, [acc, ins[i]], shape, options, i === ins.length - 1 ? '' : `/${i}`);
     }
     return acc;
   }
@@ -457,6 +459,16 @@ class Lowerer {
         return this.reshape(layer, x, [1, ...t]);
       }
       case 'Flatten': return this.reshape(layer, x, [-1, shapeSize(x.shape)]); // tf-keras: reshape(x, (-1, n))
+      case 'Permute': {
+        // Keras numbers the axes from 1 (the batch axis stays first): TRANSPOSE with perm [0, ...dims]
+        const dims = Array.isArray(cfg.dims) ? cfg.dims.map(Number) : this.fail(layer, 'has no dims');
+        const rank = x.shape.length;
+        if (dims.length !== rank - 1 || [...dims].sort((a, b) => a - b).some((d, i) => d !== i + 1)) {
+          this.fail(layer, `dims [${dims}] is not a permutation of 1..${rank - 1} for input [${x.shape}]`);
+        }
+        const perm = [0, ...dims];
+        return this.emit(layer, 'TRANSPOSE', [x, this.g.constI32(`${layer.id}/perm`, perm, [rank])], perm.map((d) => x.shape[d]));
+      }
       case 'InputLayer': return x;
       case 'TFOpLambda': return lowerTfOpLambda({
         g: this.g, layer, ins,
