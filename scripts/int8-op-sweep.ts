@@ -1,6 +1,6 @@
 /**
  * Random one-op quantized models against LCE's interpreter (the x86 TFLite build LCE 0.16.0 ships).
- *   npx tsx scripts/int8-op-sweep.ts gen DIR [--op reduce|depthwise] [--cases N] [--seed S]
+ *   npx tsx scripts/int8-op-sweep.ts gen DIR [--op reduce|depthwise|binary] [--cases N] [--seed S]
  *                                      writes DIR/NNNN.tflite, NNNN.in (raw input bytes), NNNN.json (the case)
  *   tools/reference/.venv/bin/python tools/reference/run_tflite_dir.py DIR   writes NNNN.out (LCE's output bytes)
  *   npx tsx scripts/int8-op-sweep.ts check DIR       runs both lce-js backends, reports every mismatch
@@ -9,6 +9,10 @@
  * depthwise: int8 DEPTHWISE_CONV_2D with per-channel weights; channels (multiples of 8 or not), depth multiplier,
  * kernel, stride, dilation, padding, fused activation and multipliers (below and above 1/2) are random; always a
  * bias (LCE's interpreter refuses int8 depthwise without one).
+ * binary: int8 ADD / SUB / MUL with a constant second operand (either side), broadcast or not, fused activation.
+ *   Open: with extreme scales (ADD/SUB input/output scale ratio above ~170, MUL multiplier above ~3; outputs then
+ *   mostly saturate) some saturated values come out at the opposite end of the range in LCE or in lce-js
+ *   (--seed 9: 10 of 600 models).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,16 +139,55 @@ function buildDepthwise(c: DwCase): Uint8Array | null {
   return writeModel(b.finish());
 }
 
+interface AddCase {
+  op: 'ADD' | 'SUB' | 'MUL'; dtype: 'int8'; shape: number[]; other: number[]; activation: 0 | 1 | 3;
+  qi: [number, number]; qc: [number, number]; qo: [number, number]; seed: number;
+}
+
+function randomBinary(r: () => number): AddCase {
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const rank = int(1, 4);
+  const shape = Array.from({ length: rank }, () => int(1, 9));
+  if (rank === 4 && r() < 0.5) shape[3] = pick([16, 24, 32, 33]);
+  // the constant operand: same shape, or broadcast (dims dropped from the front or set to 1)
+  let other = r() < 0.4 ? [...shape] : shape.slice(int(0, rank - 1)).map((d) => (r() < 0.4 ? 1 : d));
+  if (other.length === 0) other = [1];
+  const scale = () => Math.fround(Math.exp(Math.log(1e-3) + r() * Math.log(1e3)));
+  const q = (): [number, number] => [scale(), r() < 0.3 ? 0 : int(-128, 127)];
+  const qi = q();
+  return {
+    op: pick(['ADD', 'ADD', 'SUB', 'MUL']), dtype: 'int8', shape, other, activation: pick([0, 0, 1, 3]),
+    qi, qc: r() < 0.2 ? [...qi] : q(), qo: r() < 0.2 ? [...qi] : q(), seed: int(1, 1 << 30),
+  };
+}
+
+function buildBinary(c: AddCase): Uint8Array {
+  const r = rng(c.seed);
+  const b = new ModelBuilder('int8 binary sweep');
+  const x = b.addTensor({ name: 'x', dtype: 'int8', shape: c.shape, quantization: { scale: [c.qi[0]], zeroPoint: [c.qi[1]] } });
+  const k = b.addTensor({
+    name: 'k', dtype: 'int8', shape: c.other, quantization: { scale: [c.qc[0]], zeroPoint: [c.qc[1]] },
+    data: Int8Array.from({ length: c.other.reduce((p, d) => p * d, 1) }, () => Math.floor(r() * 256) - 128),
+  });
+  const outShape = c.shape; // other broadcasts into shape
+  const y = b.addTensor({ name: 'y', dtype: 'int8', shape: outShape, quantization: { scale: [c.qo[0]], zeroPoint: [c.qo[1]] } });
+  b.addOp(c.op, r() < 0.5 ? [x, k] : [k, x], [y], { builtin: { fusedActivationFunction: c.activation }, version: 2 });
+  b.setInputs([x]);
+  b.setOutputs([y]);
+  return writeModel(b.finish());
+}
+
 async function gen(dir: string, cases: number, seed: number, op: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
   for (let i = 0; i < cases; i++) {
     const id = String(i).padStart(4, '0');
-    let c: Case | DwCase;
+    let c: Case | DwCase | AddCase;
     let model: Uint8Array | null;
     do {
-      c = op === 'depthwise' ? randomDepthwise(r) : randomCase(r);
-      model = c.op === 'DEPTHWISE_CONV_2D' ? buildDepthwise(c) : build(c);
+      c = op === 'depthwise' ? randomDepthwise(r) : op === 'binary' ? randomBinary(r) : randomCase(r);
+      model = c.op === 'DEPTHWISE_CONV_2D' ? buildDepthwise(c) : c.op === 'MEAN' || c.op === 'SUM' ? build(c) : buildBinary(c);
     } while (!model);
     writeFileSync(join(dir, `${id}.tflite`), model);
     const n = c.shape.reduce((p, d) => p * d, 1);
@@ -189,4 +232,4 @@ const opt = (name: string, def: number) => { const i = rest.indexOf(name); retur
 const opIndex = rest.indexOf('--op');
 if (cmd === 'gen' && dir) await gen(dir, opt('--cases', 500), opt('--seed', 1), opIndex >= 0 ? rest[opIndex + 1]! : 'reduce');
 else if (cmd === 'check' && dir) process.exitCode = (await check(dir)) > 0 ? 1 : 0;
-else { console.error('usage: int8-op-sweep.ts gen|check DIR [--op reduce|depthwise] [--cases N] [--seed S]'); process.exitCode = 2; }
+else { console.error('usage: int8-op-sweep.ts gen|check DIR [--op reduce|depthwise|binary] [--cases N] [--seed S]'); process.exitCode = 2; }
