@@ -10,9 +10,12 @@
  * kernel, stride, dilation, padding, fused activation and multipliers (below and above 1/2) are random; always a
  * bias (LCE's interpreter refuses int8 depthwise without one).
  * binary: int8 ADD / SUB / MUL with a constant second operand (either side), broadcast or not, fused activation.
- *   Open: with extreme scales (ADD/SUB input/output scale ratio above ~170, MUL multiplier above ~3; outputs then
- *   mostly saturate) some saturated values come out at the opposite end of the range in LCE or in lce-js
- *   (--seed 9: 10 of 600 models).
+ *   Open: with extreme scales (ADD input/output scale ratio above ~170, MUL multiplier above ~3; outputs then
+ *   mostly saturate) some saturated values come out at the opposite end of the range (--seed 9: 10 of 600 models).
+ *   ADD: LCE's vector lanes narrow the int32 result to int16 without saturation before clamping (a result of
+ *   40 000 steps becomes −25 536, so −128), the scalar tail clamps in int32 as lce-js does. Lanes seen with one
+ *   thread: same shapes, whole blocks of 16 over the flat tensor; a scalar operand, blocks of 8; a row broadcast,
+ *   blocks of 16 within each row. SUB never wraps. MUL differs by another rule, not found yet.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
