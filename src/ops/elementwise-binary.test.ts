@@ -101,6 +101,26 @@ test('int8 SUB and MUL follow TFLite fixed-point rounding', () => {
   assert.deepEqual(sat.values, [127, -128]);
 });
 
+test('int8 ADD beyond the int16 range: LCE\'s vector lanes wrap to int16 before the clamp, its scalar tail does not', () => {
+  // Expected values from LCE 0.16.0's interpreter on the same one-op models (output steps 500 to 16 000 times finer
+  // than the inputs', so results leave the int16 range).
+  const q = (scale: number, zeroPoint: number) => ({ scale: Math.fround(scale), zeroPoint });
+  const add = (shape: number[], x: number[], kShape: number[], k: number[], qo: { scale: number; zeroPoint: number }) =>
+    runOp1(addKernel, {
+      inputs: [{ dtype: 'int8', shape, data: x, quant: q(1, 0) }, { dtype: 'int8', shape: kShape, data: k, quant: q(1, 0) }],
+      outputs: [{ dtype: 'int8', shape: [], quant: qo }], options: { fusedActivationFunction: 0 },
+    }).values;
+  // same shapes, 16 lanes: (x + 1)·16 350 + 100 narrowed, e.g. 65 500 → −36
+  assert.deepEqual(add([1, 16], [1, 2, 3, 4, -2, -1, 0, -3, -4, 6, 1, 2, 1, 2, 1, 2], [1, 16], range(16, () => 1), q(2 / 32700, 100)),
+    [-128, -128, -36, 127, -128, 100, 127, -128, 127, -128, -128, -128, -128, -128, -128, -128]);
+  // 40 000 steps everywhere: a scalar operand runs in blocks of 8 (16 lanes, 2 tail), a row broadcast in blocks of
+  // 16 per row (16 lanes + 1 tail per row)
+  const wrapped = (n: number) => range(n, () => -128);
+  assert.deepEqual(add([2, 9], range(18, () => 20), [1], [20], q(0.001, 0)), [...wrapped(16), 127, 127]);
+  assert.deepEqual(add([2, 17], range(34, () => 20), [1, 17], range(17, () => 20), q(0.001, 0)),
+    [...wrapped(16), 127, ...wrapped(16), 127]);
+});
+
 test('incompatible shapes and unsupported dtypes are OpPrepareErrors', () => {
   assert.throws(() => runOp1(addKernel, {
     inputs: [{ dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: [4] }],

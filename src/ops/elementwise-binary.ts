@@ -3,6 +3,11 @@
  * MINIMUM, SQUARED_DIFFERENCE. Float32 everywhere; int32 where TFLite has it; int8 with TFLite's integer arithmetic:
  * ADD/SUB rescale both inputs onto a common scale after a left shift of 20 bits, MUL requantizes the product once,
  * MAXIMUM/MINIMUM compare raw values (TFLite does not rescale them).
+ *
+ * Int8 ADD in LCE's x86 build (optimized kernel, NEON_2_SSE lanes) narrows the requantised result plus the output
+ * zero point to int16 without saturation before the activation clamp; the scalar tail clamps the int32. It only
+ * shows when a result lies beyond ±32767 output steps (input scales over ~64× the output scale). Lanes, measured
+ * with one thread, follow TFLite's broadcast decomposition (addLanes). SUB never narrows.
  */
 import type { DType } from '../graph/dtype.js';
 import { shapeSize } from '../graph/dtype.js';
@@ -43,6 +48,8 @@ export interface BinaryState {
   hi: number;
   addSub: Int8AddSub | null;
   mul: Int8Mul | null;
+  /** Int8 ADD: element i is in a vector lane (int16 narrowing) when i % run < lanes. */
+  int16Lanes: { run: number; lanes: number } | null;
 }
 
 const HAS_ACTIVATION: Record<BinaryKind, boolean> = {
@@ -107,14 +114,50 @@ function prepareBinary(kind: BinaryKind, ctx: PrepareContext<BinaryOptions>): Bi
   } else if (a.dtype === 'int8' || a.dtype === 'uint8' || a.dtype === 'int16' || a.dtype === 'int64') {
     [lo, hi] = [-Infinity, Infinity];
   }
+  const size = shapeSize(shape);
+  const int16Lanes = addSub && kind === 'ADD' ? addLanes(a.shape, b.shape) : null;
   return {
     kind,
     dtype: a.dtype,
     aMap: sameShape(a.shape, shape) ? null : broadcastIndexMap(a.shape, shape),
     bMap: sameShape(b.shape, shape) ? null : broadcastIndexMap(b.shape, shape),
-    size: shapeSize(shape),
-    lo, hi, addSub, mul,
+    size,
+    lo, hi, addSub, mul, int16Lanes,
   };
+}
+
+/**
+ * Which output elements LCE's optimized int8 ADD computes in vector lanes (see the header), from TFLite's
+ * ProcessBroadcastShapes: equal shapes (after padding with leading 1s) run elementwise over the flat tensor in blocks
+ * of 16; a broadcast the fivefold loop can do runs elementwise over y4 elements at a time when y4 > 1 (blocks of 16
+ * per run), else one operand is broadcast over runs of y3 elements (blocks of 8 per run); any other broadcast takes
+ * the generic path, without lanes.
+ */
+function addLanes(shape0: readonly number[], shape1: readonly number[]): { run: number; lanes: number } | null {
+  const runs = (run: number, block: number) => ({ run, lanes: run - (run % block) });
+  const n = Math.max(shape0.length, shape1.length);
+  const ext = (t: readonly number[]) => [...Array<number>(n - t.length).fill(1), ...t];
+  const e0 = ext(shape0);
+  const e1 = ext(shape1);
+  if (e0.every((d, i) => d === e1[i])) return runs(shapeSize(e0), 16);
+  let firstFast: boolean | null = null;
+  for (let i = n - 1; i >= 0; i--) {
+    if (e0[i] === e1[i]) continue;
+    if (e0[i] === 1) firstFast = true;
+    else if (e1[i] === 1) firstFast = false;
+    break;
+  }
+  if (firstFast === null) return null;
+  const [sa, sb] = firstFast ? [e0, e1] : [e1, e0]; // sa: the operand that broadcasts
+  const y = [1, 1, 1, 1, 1];
+  let i = n - 1;
+  while (i >= 0 && sa[i] === sb[i]) y[4]! *= sb[i--]!;
+  while (i >= 0 && sa[i] === 1) y[3]! *= sb[i--]!;
+  while (i >= 0 && sa[i] === sb[i]) y[2]! *= sa[i--]!;
+  while (i >= 0 && sb[i] === 1) y[1]! *= sa[i--]!;
+  while (i >= 0 && sa[i] === sb[i]) y[0]! *= sb[i--]!;
+  if (i >= 0) return null; // generic broadcast
+  return y[4]! > 1 ? runs(y[4]!, 16) : runs(y[3]!, 8);
 }
 
 function floatOp(kind: BinaryKind, x: number, y: number): number {
@@ -170,8 +213,11 @@ function evalBinary(s: BinaryState, inputs: readonly (RuntimeTensor | null)[], o
     const x = a[aMap ? aMap[i]! : i]!;
     const y = b[bMap ? bMap[i]! : i]!;
     let v: number;
-    if (s.addSub) v = int8AddSub(s.addSub, x, y, kind === 'SUB');
-    else if (s.mul) {
+    if (s.addSub) {
+      v = int8AddSub(s.addSub, x, y, kind === 'SUB');
+      const l = s.int16Lanes;
+      if (l && i % l.run < l.lanes) v = (v << 16) >> 16;
+    } else if (s.mul) {
       const p = s.mul;
       v = multiplyByQuantizedMultiplier((x + p.in1Offset) * (y + p.in2Offset), p.outMult, p.outShift) + p.outOffset;
     } else if (s.dtype === 'float32') v = floatOp(kind, x, y);
