@@ -1,6 +1,6 @@
 /**
  * Random one-op quantized models against LCE's interpreter (the x86 TFLite build LCE 0.16.0 ships).
- *   npx tsx scripts/int8-op-sweep.ts gen DIR [--op reduce|depthwise|binary|add-extreme] [--cases N] [--seed S]
+ *   npx tsx scripts/int8-op-sweep.ts gen DIR [--op reduce|depthwise|binary|add-extreme|mul-extreme] [--cases N] [--seed S]
  *                                      writes DIR/NNNN.tflite, NNNN.in (raw input bytes), NNNN.json (the case)
  *   tools/reference/.venv/bin/python tools/reference/run_tflite_dir.py DIR   writes NNNN.out (LCE's output bytes)
  *   npx tsx scripts/int8-op-sweep.ts check DIR       runs both lce-js backends, reports every mismatch
@@ -10,10 +10,9 @@
  * kernel, stride, dilation, padding, fused activation and multipliers (below and above 1/2) are random; always a
  * bias (LCE's interpreter refuses int8 depthwise without one).
  * binary: int8 ADD / SUB / MUL with a constant second operand (either side), broadcast or not, fused activation.
- * add-extreme: int8 ADD only, output steps 150-3000 times finer than the inputs' (results beyond the int16 range,
- *   where LCE's vector lanes narrow without saturation: src/ops/elementwise-binary.ts).
- *   Open: MUL with a multiplier above ~3 (outputs mostly saturated) differs on some saturated values (--op binary
- *   --seed 9: 2 of 600 models); add-extreme --seed 12: one value in 350 000 off by one (scale ratio 931).
+ * add-extreme / mul-extreme: int8 ADD / MUL only, output steps so fine that results leave the int16 range, where
+ *   LCE's vector lanes narrow (src/ops/elementwise-binary.ts). Open: add-extreme --seed 12 has one value in
+ *   350 000 off by one (scale ratio 931).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -145,7 +144,7 @@ interface AddCase {
   qi: [number, number]; qc: [number, number]; qo: [number, number]; seed: number;
 }
 
-function randomBinary(r: () => number, extreme = false): AddCase {
+function randomBinary(r: () => number, extreme: 'ADD' | 'MUL' | null = null): AddCase {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   const rank = int(1, 4);
@@ -158,11 +157,13 @@ function randomBinary(r: () => number, extreme = false): AddCase {
   const q = (): [number, number] => [scale(), r() < 0.3 ? 0 : int(-128, 127)];
   const qi = q();
   const qc: [number, number] = r() < 0.2 ? [...qi] : q();
-  // extreme: output steps 150-3000 times finer than the inputs', so results leave the int16 range
-  const qo: [number, number] = extreme ? [Math.fround(Math.max(qi[0], qc[0]) / (150 + r() * 2850)), int(-128, 127)]
-    : r() < 0.2 ? [...qi] : q();
+  // extreme: output steps so fine that results leave the int16 range (ADD: 150-3000 times finer than the inputs';
+  // MUL: a multiplier of 0.5-20)
+  const qo: [number, number] = extreme === 'ADD' ? [Math.fround(Math.max(qi[0], qc[0]) / (150 + r() * 2850)), int(-128, 127)]
+    : extreme === 'MUL' ? [Math.fround((qi[0] * qc[0]) / (0.5 + r() * 19.5)), int(-128, 127)]
+      : r() < 0.2 ? [...qi] : q();
   return {
-    op: extreme ? 'ADD' : pick(['ADD', 'ADD', 'SUB', 'MUL']), dtype: 'int8', shape, other, activation: pick([0, 0, 1, 3]),
+    op: extreme ?? pick(['ADD', 'ADD', 'SUB', 'MUL']), dtype: 'int8', shape, other, activation: pick([0, 0, 1, 3]),
     qi, qc, qo, seed: int(1, 1 << 30),
   };
 }
@@ -191,7 +192,8 @@ async function gen(dir: string, cases: number, seed: number, op: string): Promis
     let c: Case | DwCase | AddCase;
     let model: Uint8Array | null;
     do {
-      c = op === 'depthwise' ? randomDepthwise(r) : op === 'binary' || op === 'add-extreme' ? randomBinary(r, op === 'add-extreme') : randomCase(r);
+      c = op === 'depthwise' ? randomDepthwise(r) : op === 'binary' ? randomBinary(r)
+        : op === 'add-extreme' ? randomBinary(r, 'ADD') : op === 'mul-extreme' ? randomBinary(r, 'MUL') : randomCase(r);
       model = c.op === 'DEPTHWISE_CONV_2D' ? buildDepthwise(c) : c.op === 'MEAN' || c.op === 'SUM' ? build(c) : buildBinary(c);
     } while (!model);
     writeFileSync(join(dir, `${id}.tflite`), model);
@@ -237,4 +239,4 @@ const opt = (name: string, def: number) => { const i = rest.indexOf(name); retur
 const opIndex = rest.indexOf('--op');
 if (cmd === 'gen' && dir) await gen(dir, opt('--cases', 500), opt('--seed', 1), opIndex >= 0 ? rest[opIndex + 1]! : 'reduce');
 else if (cmd === 'check' && dir) process.exitCode = (await check(dir)) > 0 ? 1 : 0;
-else { console.error('usage: int8-op-sweep.ts gen|check DIR [--op reduce|depthwise|binary|add-extreme] [--cases N] [--seed S]'); process.exitCode = 2; }
+else { console.error('usage: int8-op-sweep.ts gen|check DIR [--op reduce|depthwise|binary|add-extreme|mul-extreme] [--cases N] [--seed S]'); process.exitCode = 2; }

@@ -121,6 +121,20 @@ test('int8 ADD beyond the int16 range: LCE\'s vector lanes wrap to int16 before 
     [...wrapped(16), 127, ...wrapped(16), 127]);
 });
 
+test('int8 MUL beyond the int16 range: LCE\'s lanes saturate to int16, then add the zero point wrapping', () => {
+  // Expected values from LCE 0.16.0's interpreter. Multiplier 3, output zero point 50: 110·110·3 = 36 300 → 32 767,
+  // + 50 wraps to −32 719 → −128 in the lanes; the scalar tail clamps 36 350 → 127.
+  const mul = (shape: number[], x: number[], kShape: number[], k: number[]) => runOp1(mulKernel, {
+    inputs: [{ dtype: 'int8', shape, data: x, quant: { scale: 1, zeroPoint: 0 } }, { dtype: 'int8', shape: kShape, data: k, quant: { scale: 1, zeroPoint: 0 } }],
+    outputs: [{ dtype: 'int8', shape: [], quant: { scale: Math.fround(1 / 3), zeroPoint: 50 } }], options: { fusedActivationFunction: 0 },
+  }).values;
+  const x = [100, 110, 127, -128, 60, 90, 120, -100, 100, 110, 127, -128, 60, 90, 120, -100, 110, 127, 110, 127];
+  assert.deepEqual(mul([1, 20], x, [1, 20], x),
+    [127, -128, -128, -128, 127, 127, -128, 127, 127, -128, -128, -128, 127, 127, -128, 127, 127, 127, 127, 127]);
+  // a scalar operand: blocks of 16 (not 8 as in ADD)
+  assert.deepEqual(mul([2, 12], range(24, () => 110), [1], [110]), [...range(16, () => -128), ...range(8, () => 127)]);
+});
+
 test('incompatible shapes and unsupported dtypes are OpPrepareErrors', () => {
   assert.throws(() => runOp1(addKernel, {
     inputs: [{ dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: [4] }],

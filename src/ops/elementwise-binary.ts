@@ -5,9 +5,10 @@
  * MAXIMUM/MINIMUM compare raw values (TFLite does not rescale them).
  *
  * Int8 ADD in LCE's x86 build (optimized kernel, NEON_2_SSE lanes) narrows the requantised result plus the output
- * zero point to int16 without saturation before the activation clamp; the scalar tail clamps the int32. It only
- * shows when a result lies beyond ±32767 output steps (input scales over ~64× the output scale). Lanes, measured
- * with one thread, follow TFLite's broadcast decomposition (addLanes). SUB never narrows.
+ * zero point to int16 without saturation before the activation clamp; MUL's lanes narrow the requantised product
+ * with saturation and then add the output zero point in int16, wrapping; the scalar tails clamp the int32. It only
+ * shows when a result lies beyond ±32767 output steps (ADD: input scales over ~64× the output scale). Lanes,
+ * measured with one thread, follow TFLite's broadcast decomposition (vectorLanes). SUB never narrows.
  */
 import type { DType } from '../graph/dtype.js';
 import { shapeSize } from '../graph/dtype.js';
@@ -48,7 +49,7 @@ export interface BinaryState {
   hi: number;
   addSub: Int8AddSub | null;
   mul: Int8Mul | null;
-  /** Int8 ADD: element i is in a vector lane (int16 narrowing) when i % run < lanes. */
+  /** Int8 ADD/MUL: element i is in a vector lane (int16 narrowing) when i % run < lanes. */
   int16Lanes: { run: number; lanes: number } | null;
 }
 
@@ -115,7 +116,7 @@ function prepareBinary(kind: BinaryKind, ctx: PrepareContext<BinaryOptions>): Bi
     [lo, hi] = [-Infinity, Infinity];
   }
   const size = shapeSize(shape);
-  const int16Lanes = addSub && kind === 'ADD' ? addLanes(a.shape, b.shape) : null;
+  const int16Lanes = addSub && kind === 'ADD' ? vectorLanes(a.shape, b.shape, 8) : mul ? vectorLanes(a.shape, b.shape, 16) : null;
   return {
     kind,
     dtype: a.dtype,
@@ -127,13 +128,15 @@ function prepareBinary(kind: BinaryKind, ctx: PrepareContext<BinaryOptions>): Bi
 }
 
 /**
- * Which output elements LCE's optimized int8 ADD computes in vector lanes (see the header), from TFLite's
+ * Which output elements LCE's optimized int8 ADD / MUL compute in vector lanes (see the header), from TFLite's
  * ProcessBroadcastShapes: equal shapes (after padding with leading 1s) run elementwise over the flat tensor in blocks
  * of 16; a broadcast the fivefold loop can do runs elementwise over y4 elements at a time when y4 > 1 (blocks of 16
- * per run), else one operand is broadcast over runs of y3 elements (blocks of 8 per run); any other broadcast takes
- * the generic path, without lanes.
+ * per run), else one operand is broadcast over runs of y3 elements (blocks of 8 per run for ADD, 16 for MUL); any
+ * other broadcast takes the generic path, without lanes.
  */
-function addLanes(shape0: readonly number[], shape1: readonly number[]): { run: number; lanes: number } | null {
+function vectorLanes(
+  shape0: readonly number[], shape1: readonly number[], scalarBlock: number,
+): { run: number; lanes: number } | null {
   const runs = (run: number, block: number) => ({ run, lanes: run - (run % block) });
   const n = Math.max(shape0.length, shape1.length);
   const ext = (t: readonly number[]) => [...Array<number>(n - t.length).fill(1), ...t];
@@ -157,7 +160,7 @@ function addLanes(shape0: readonly number[], shape1: readonly number[]): { run: 
   while (i >= 0 && sb[i] === 1) y[1]! *= sa[i--]!;
   while (i >= 0 && sa[i] === sb[i]) y[0]! *= sb[i--]!;
   if (i >= 0) return null; // generic broadcast
-  return y[4]! > 1 ? runs(y[4]!, 16) : runs(y[3]!, 8);
+  return y[4]! > 1 ? runs(y[4]!, 16) : runs(y[3]!, scalarBlock);
 }
 
 function floatOp(kind: BinaryKind, x: number, y: number): number {
@@ -219,7 +222,13 @@ function evalBinary(s: BinaryState, inputs: readonly (RuntimeTensor | null)[], o
       if (l && i % l.run < l.lanes) v = (v << 16) >> 16;
     } else if (s.mul) {
       const p = s.mul;
-      v = multiplyByQuantizedMultiplier((x + p.in1Offset) * (y + p.in2Offset), p.outMult, p.outShift) + p.outOffset;
+      v = multiplyByQuantizedMultiplier((x + p.in1Offset) * (y + p.in2Offset), p.outMult, p.outShift);
+      const l = s.int16Lanes;
+      if (l && i % l.run < l.lanes) {
+        // saturating narrow to int16, then the output offset added in int16 with wrap-around
+        v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        v = ((v + p.outOffset) << 16) >> 16;
+      } else v += p.outOffset;
     } else if (s.dtype === 'float32') v = floatOp(kind, x, y);
     else if (s.dtype === 'int32') v = int32Op(kind, x, y);
     else v = kind === 'MAXIMUM' ? (x > y ? x : y) : (x < y ? x : y);
