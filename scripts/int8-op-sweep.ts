@@ -19,17 +19,7 @@ import { join } from 'node:path';
 import { writeModel } from '../src/format/write.js';
 import { ModelBuilder } from '../src/graph/builder.js';
 import { InferenceSession, Tensor } from '../src/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeRng as rng } from '../src/reference/lce-testutil.js';
 
 interface Case { op: 'MEAN' | 'SUM'; dtype: 'int8' | 'uint8'; shape: number[]; axes: number[]; keepDims: boolean; qi: [number, number]; qo: [number, number] }
 

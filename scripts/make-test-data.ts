@@ -14,20 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { writeModel } from '../src/format/write.js';
 import { ModelBuilder } from '../src/graph/builder.js';
 import type { Model } from '../src/graph/model.js';
+import { makeRng as rng } from '../src/reference/lce-testutil.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'data');
-
-/** A small deterministic generator (mulberry32) so the files are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function floats(n: number, rand: () => number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
