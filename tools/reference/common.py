@@ -45,6 +45,19 @@ def case_seed(group: str, case: str) -> int:
 
 
 def seed_everything(seed: int) -> np.random.Generator:
+    """Start a case from a blank process-global state, so that it comes out the same whether it is
+    generated alone (`--case`) or after any other cases in the same process.
+
+    What leaks from one case into the next otherwise: Keras's layer-name counters (`dense`, `dense_1`,
+    ...; the names end up in the .h5 config, the .tflite tensor and signature names and the
+    manifest's input/output names) and the Functional-API graph: `clear_session()` resets both.
+    Python's `random`, NumPy's global RNG and TensorFlow's global seed with its op-seed counter
+    (unseeded Keras initializers, shuffling in `fit`): `set_random_seed`, after the clear. Every random
+    number a case draws itself comes from the returned Generator, never from a global RNG.
+    (mnist's `enable_op_determinism` is the one global switch left on; make_fixtures.py runs mnist last
+    and mnist.py switches it off again.)
+    """
+    tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
     return np.random.default_rng(seed)
 

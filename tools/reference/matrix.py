@@ -25,6 +25,14 @@ SAME1 = dict(padding="same", pad_values=1.0)
 SAME0 = dict(padding="same", pad_values=0.0)
 
 
+def new(cls, *args, **kwargs):
+    """A block that creates its layer when the case is built, never at import: Keras names a layer when
+    it is created (dense, dense_1, ... from a process-wide counter that seed_everything's clear_session
+    resets before every case), so a layer made at import would carry a name that depends on what was
+    imported before and would not be reset per case."""
+    return lambda x: cls(*args, **kwargs)(x)
+
+
 class Case:
     def __init__(self, name: str, shape, build: Callable, description: str, **opts):
         self.name, self.shape, self.build, self.description, self.opts = name, shape, build, description, opts
@@ -83,7 +91,7 @@ add("bconv_grouped_g4_to_bitpacked", (6, 6, 128),
 def relu_bn(cout, k, relu=None, **kw):
     def f(x):
         y = qconv(cout, k, **kw)(x)
-        y = (relu or L.ReLU())(y)
+        y = relu(y) if relu else L.ReLU()(y)
         return L.BatchNormalization()(y)
     return f
 
@@ -100,7 +108,7 @@ add("fused_relu_activation_arg", (7, 7, 32),
     lambda x: L.BatchNormalization()(qconv(16, 3, activation="relu", **SAME1)(x)), "QuantConv2D(activation=relu) -> BN")
 add("fused_relu_valid", (7, 7, 32), relu_bn(16, 3), "ReLU fusion with VALID padding")
 add("relu_same_zero_not_fused", (7, 7, 32), relu_bn(16, 3, **SAME0), "same-zero: ReLU must stay a separate op")
-add("fused_relu6", (7, 7, 32), relu_bn(16, 3, relu=L.ReLU(max_value=6.0), **SAME1), "ReLU(max_value=6) -> RELU6 fusion")
+add("fused_relu6", (7, 7, 32), relu_bn(16, 3, relu=new(L.ReLU, max_value=6.0), **SAME1), "ReLU(max_value=6) -> RELU6 fusion")
 add("bn_then_relu", (7, 7, 32), bn_relu(16, 3, **SAME1), "QuantConv2D -> BN -> ReLU (ReLU not fused)")
 add("bconv_bias", (7, 7, 32), lambda x: qconv(8, 3, use_bias=True, **SAME1)(x), "use_bias=True folded into bias")
 
@@ -120,7 +128,7 @@ add("chain_same_one", (8, 8, 32), chain(bconv_bn(32, 3, **SAME1), bconv_bn(16, 3
 add("chain_valid_cout40", (9, 9, 32), chain(bconv_bn(40, 3), bconv_bn(8, 3)), "chain, VALID, 40 channels in the middle")
 add("chain_relu_bn", (8, 8, 32), chain(relu_bn(32, 3, **SAME1), relu_bn(32, 3, **SAME1), bconv_bn(8, 3, **SAME1)),
     "three bconvs, ReLU->BN order: thresholds with RELU clamp")
-add("chain_relu6_bn", (8, 8, 32), chain(relu_bn(32, 3, relu=L.ReLU(max_value=6.0), **SAME1), bconv_bn(8, 3, **SAME1)),
+add("chain_relu6_bn", (8, 8, 32), chain(relu_bn(32, 3, relu=new(L.ReLU, max_value=6.0), **SAME1), bconv_bn(8, 3, **SAME1)),
     "thresholds with RELU6 clamp")
 add("chain_same_zero_first", (8, 8, 32), chain(bconv_bn(32, 3, **SAME0), bconv_bn(8, 3, **SAME1)),
     "same-zero bconv never writes bitpacked output: float -> LceQuantize between the two")
@@ -150,16 +158,16 @@ add("bmaxpool_after_bconv", (8, 8, 32),
     chain(bconv_bn(32, 3, **SAME1), lambda x: L.MaxPool2D(2, 2)(x), bconv_bn(8, 3, **SAME1)),
     "bconv (bitpacked out) -> BMaxPool -> bconv")
 add("maxpool_to_float_head", (8, 8, 32),
-    chain(bconv_bn(16, 3, **SAME1), lambda x: L.MaxPool2D(2, 2)(x), L.GlobalAveragePooling2D(), L.Dense(5)),
+    chain(bconv_bn(16, 3, **SAME1), lambda x: L.MaxPool2D(2, 2)(x), new(L.GlobalAveragePooling2D), new(L.Dense, 5)),
     "MaxPool not followed by a quantizer stays a float MAX_POOL_2D")
 
 # --- dense -----------------------------------------------------------------------------------
 add("quant_dense", (4, 4, 8),
-    chain(L.Flatten(), lambda x: lq.layers.QuantDense(10, input_quantizer="ste_sign", kernel_quantizer="ste_sign",
-                                                       kernel_constraint="weight_clip")(x), L.BatchNormalization()),
+    chain(new(L.Flatten), lambda x: lq.layers.QuantDense(10, input_quantizer="ste_sign", kernel_quantizer="ste_sign",
+                                                       kernel_constraint="weight_clip")(x), new(L.BatchNormalization)),
     "QuantDense: not accelerated, FULLY_CONNECTED fed by LceQuantize -> LceDequantize")
 add("dense_as_1x1_bconv", (4, 4, 8),
-    chain(L.Flatten(), L.Reshape((1, 1, -1)), bconv_bn(32, 1), L.Reshape((-1,))),
+    chain(new(L.Flatten), new(L.Reshape, (1, 1, -1)), bconv_bn(32, 1), new(L.Reshape, (-1,))),
     "the QuantDense workaround: Reshape -> 1x1 QuantConv2D -> Reshape")
 
 # --- quantizers ------------------------------------------------------------------------------
@@ -171,7 +179,7 @@ add("magnitude_aware_input", (7, 7, 32),
     lambda x: qconv(8, 3, q="magnitude_aware_sign", kq="ste_sign", **SAME1)(x),
     "magnitude_aware_sign on activations: the conv stays float")
 add("ste_sign_layer_then_conv", (7, 7, 32),
-    chain(lq.quantizers.SteSign(), lambda x: L.Conv2D(8, 3, padding="valid")(x)),
+    chain(new(lq.quantizers.SteSign), lambda x: L.Conv2D(8, 3, padding="valid")(x)),
     "SteSign quantizer layer followed by a float conv")
 add("ste_tern_input", (7, 7, 32), bconv_bn(8, 3, q="ste_tern", kq="ste_sign"),
     "ste_tern on activations: open question 7 (does LCE wrongly binarize it?); compare keras vs lce outputs")
@@ -219,7 +227,7 @@ def float_model(x):
 
 
 add("float_model", (13, 11, 3), float_model, "plain float model: Conv2D/DepthwiseConv2D/BN/Add/Concatenate/pools/Dense/Softmax")
-add("float_flatten_dense", (5, 5, 4), chain(L.Flatten(), L.Dense(6, activation="tanh")), "Flatten + Dense + tanh")
+add("float_flatten_dense", (5, 5, 4), chain(new(L.Flatten), new(L.Dense, 6, activation="tanh")), "Flatten + Dense + tanh")
 add("xcore_same_zero_and_pool", (8, 8, 3),
     chain(float_stem(32), lambda x: L.MaxPool2D(2, 2)(x), bconv_bn(16, 3, **SAME0), bconv_bn(8, 3, **SAME1)),
     "target=xcore: same-zero stays float CONV_2D, no BMaxPool", converter={"target": "xcore"})
