@@ -1,13 +1,19 @@
 /**
  * The thread pool: workers (worker_threads in Node, module Web Workers in browsers) that share the kernels'
  * WebAssembly.Memory and run row ranges of prepared GEMMs. Dispatch is synchronous, so an op's eval can use it:
- * the main thread posts a job to every worker through a shared control block (Atomics.notify), runs its own share,
- * then waits for the others (Atomics.wait in Node; a spin where the main thread may not block, i.e. browsers).
- * Each worker always gets the same share, so a row is computed by the same code whatever the thread count.
+ * the main thread posts a job through a shared control block (Atomics.notify), then it and the workers claim
+ * chunks of the job's rows from an atomic counter until none is left (protocol in worker-protocol.ts), and the
+ * main thread waits until every claimed chunk is done (Atomics.wait in Node; a spin where the main thread may not
+ * block, i.e. browsers). The split is dynamic: a thread that the machine slows down or preempts simply claims fewer
+ * chunks, and a worker that wakes late finds nothing left instead of being waited for. Chunks are whole kernel
+ * tiles, so a row is computed by the same code whatever thread runs it and whatever the thread count.
  */
 import { LceError } from '../errors.js';
 import type { Bconv2dPlan, WasmKernels } from './wasm.js';
-import { Ctl, JobKind, SLOT_INTS, WORKER_LAYOUT, functionExports, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import {
+  CHUNK_BITS, Ctl, HEADER_INTS, MAX_CHUNKS, MAX_SEQ, SLOT_INTS, WORKER_LAYOUT, functionExports, wakeIndex, type WorkerInit,
+  type WorkerReply,
+} from './worker-protocol.js';
 import { workerSource } from './worker.js';
 
 /** A started worker, whichever runtime made it. */
@@ -18,10 +24,18 @@ interface PoolWorker {
   terminate(): Promise<void>;
 }
 
-/** How long a worker may take on one job before the pool gives up on it (a dead worker, never a slow kernel). */
+/** How long a worker may hold one chunk before the pool gives up on it (a dead worker, never a slow kernel). */
 const JOB_TIMEOUT_MS = 60_000;
-/** Polls of the DONE word before blocking: most shares finish within a few microseconds of each other. */
+/**
+ * Polls of the DONE word before blocking (tens of µs): the last chunks usually finish close together, and a main
+ * thread that blocks instead of spinning frees its core for a worker the machine has preempted.
+ */
 const SPIN = 2000;
+/**
+ * Chunks per participating thread: enough that a thread slowed down or preempted for a while leaves at most a small
+ * share to wait for, few enough that claiming (one compareExchange and one kernel call per chunk) stays negligible.
+ */
+const CHUNKS_PER_THREAD = 6;
 
 function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
@@ -71,9 +85,12 @@ function spawnBrowserWorker(): PoolWorker {
   };
 }
 
-/** End of thread i's share: tiles split as evenly as possible, in whole tiles of `mr` rows. */
-function rowBound(rows: number, tiles: number, mr: number, i: number, threads: number): number {
-  return Math.min(rows, Math.round((tiles * i) / threads) * mr);
+/** What the pool needs of a kernel build (WasmKernels, or a test module on a shared memory). */
+export type PoolKernels = Pick<WasmKernels, 'module' | 'memory' | 'invoke'>;
+
+export interface PoolOptions {
+  /** Test hook: each worker sleeps this long after every wake-up before it claims a chunk. */
+  claimDelayMs?: number;
 }
 
 function mainThreadCanBlock(): boolean {
@@ -93,6 +110,8 @@ export class ThreadPool {
   private readonly canBlock: boolean;
   /** Export name → index in the module's function exports (the workers number them the same way). */
   private readonly exportIndex: Map<string, number>;
+  /** The last job's sequence number (1..MAX_SEQ, wrapping). */
+  private seq = 0;
   private released = false;
 
   private constructor(workers: PoolWorker[], ctl: Int32Array, module: WebAssembly.Module) {
@@ -104,19 +123,19 @@ export class ThreadPool {
   }
 
   /** Start `threads − 1` workers on the kernels' shared memory; resolves when all of them are ready. */
-  static async start(kernels: WasmKernels, threads: number): Promise<ThreadPool> {
+  static async start(kernels: PoolKernels, threads: number, options: PoolOptions = {}): Promise<ThreadPool> {
     if (!(kernels.memory.buffer instanceof SharedArrayBuffer)) {
       throw new LceError('LIMIT', 'a thread pool needs the shared-memory kernel build');
     }
     const n = Math.max(0, Math.floor(threads) - 1);
-    const control = new SharedArrayBuffer(Math.max(1, n) * SLOT_INTS * 4);
+    const control = new SharedArrayBuffer((HEADER_INTS + n * SLOT_INTS) * 4);
     const workers: PoolWorker[] = [];
     try {
       for (let slot = 0; slot < n; slot++) {
         const w = isNode() ? await spawnNodeWorker() : spawnBrowserWorker();
         workers.push(w);
         const reply = w.firstReply();
-        w.post({ module: kernels.module, memory: kernels.memory, control, slot, layout: WORKER_LAYOUT });
+        w.post({ module: kernels.module, memory: kernels.memory, control, slot, layout: WORKER_LAYOUT, claimDelayMs: options.claimDelayMs ?? 0 });
         const r = await reply;
         if (!r.ready) throw new Error(`worker ${slot} could not instantiate the kernels: ${r.error}`);
       }
@@ -133,56 +152,77 @@ export class ThreadPool {
   }
 
   /**
-   * Rows [0, rows) of a row-range kernel export `name(desc, m0, m1, scratch)` on up to `threads` threads: thread t
-   * takes the t-th of near-equal ranges in whole tiles of `grain` rows, with scratch + t·scratchBytes.
+   * Rows [0, rows) of a row-range kernel export `name(desc, m0, m1, scratch)` on up to `threads` threads: the rows
+   * are cut into chunks of whole tiles of `grain` rows, claimed by whichever thread is free; thread t (0 = this one)
+   * runs its chunks with scratch + t·scratchBytes.
    */
-  runRows(kernels: WasmKernels, name: string, desc: number, rows: number, grain: number, scratch: number,
+  runRows(kernels: PoolKernels, name: string, desc: number, rows: number, grain: number, scratch: number,
     scratchBytes: number, threads: number): void {
     if (this.released) throw new LceError('INPUT', 'the thread pool was released');
     const fn = this.exportIndex.get(name);
     if (fn === undefined) throw new LceError('OP_PREPARE', `${name} is not an export of the kernel build`);
     const t = Math.min(this.threads, threads);
     const tiles = Math.ceil(rows / grain);
+    const chunkRows = Math.ceil(tiles / Math.min(tiles, t * CHUNKS_PER_THREAD, MAX_CHUNKS)) * grain;
+    const chunks = Math.ceil(rows / chunkRows);
+    if (t < 2 || chunks < 2) {
+      kernels.invoke(name, desc, 0, rows, scratch);
+      return;
+    }
     const ctl = this.ctl;
-    for (let w = 1; w < t; w++) {
-      const base = (w - 1) * SLOT_INTS;
-      const a = base + Ctl.ARG0;
-      ctl[base + Ctl.KIND] = JobKind.CALL_ROWS;
-      ctl[a] = fn;
-      ctl[a + 1] = desc;
-      ctl[a + 2] = rowBound(rows, tiles, grain, w, t);
-      ctl[a + 3] = rowBound(rows, tiles, grain, w + 1, t);
-      ctl[a + 4] = scratch + w * scratchBytes;
-      Atomics.add(ctl, base + Ctl.SEQ, 1);
-      Atomics.notify(ctl, base + Ctl.SEQ, 1);
+    const seq = (this.seq = (this.seq % MAX_SEQ) + 1);
+    const tag = seq << CHUNK_BITS;
+    ctl[Ctl.FN] = fn;
+    ctl[Ctl.DESC] = desc;
+    ctl[Ctl.ROWS] = rows;
+    ctl[Ctl.CHUNK_ROWS] = chunkRows;
+    ctl[Ctl.CHUNKS] = chunks;
+    ctl[Ctl.SCRATCH] = scratch;
+    ctl[Ctl.SCRATCH_BYTES] = scratchBytes;
+    Atomics.store(ctl, Ctl.DONE, 0);
+    Atomics.store(ctl, Ctl.STATUS, 0);
+    Atomics.store(ctl, Ctl.CLAIM, tag | chunks);
+    for (let w = 0; w < t - 1; w++) {
+      Atomics.store(ctl, wakeIndex(w), seq);
+      Atomics.notify(ctl, wakeIndex(w), 1);
     }
+    let failure: unknown = null;
     try {
-      kernels.invoke(name, desc, 0, rowBound(rows, tiles, grain, 1, t), scratch);
-    } finally {
-      // Even when this thread's share traps, the others must be finished before anyone reuses their slots.
-      for (let w = 1; w < t; w++) this.waitFor(w - 1);
+      for (;;) {
+        const claim = Atomics.load(ctl, Ctl.CLAIM);
+        const left = claim - tag;
+        if (left === 0) break;
+        if (Atomics.compareExchange(ctl, Ctl.CLAIM, claim, claim - 1) !== claim) continue;
+        const m0 = (chunks - left) * chunkRows;
+        kernels.invoke(name, desc, m0, Math.min(rows, m0 + chunkRows), scratch);
+        Atomics.add(ctl, Ctl.DONE, 1);
+      }
+    } catch (e) {
+      // This thread's chunk trapped: count it and the chunks nobody claimed yet as done, so that only the chunks
+      // the workers hold are waited for before anyone reuses the job's scratch and control words.
+      failure = e;
+      Atomics.add(ctl, Ctl.DONE, 1 + (Atomics.exchange(ctl, Ctl.CLAIM, tag) - tag));
     }
+    this.waitForChunks(chunks);
+    if (failure !== null) throw failure;
+    if (Atomics.load(ctl, Ctl.STATUS) !== 0) throw new LceError('LIMIT', 'a kernel failed in a worker thread (wasm trap)');
   }
 
-  private waitFor(worker: number): void {
+  /** Wait until all `chunks` chunks of the current job are done: only chunks some worker has claimed can be pending. */
+  private waitForChunks(chunks: number): void {
     const ctl = this.ctl;
-    const base = worker * SLOT_INTS;
-    const seq = Atomics.load(ctl, base + Ctl.SEQ);
     let spins = 0;
     let start = 0;
     for (;;) {
-      const done = Atomics.load(ctl, base + Ctl.DONE);
-      if (done === seq) break;
+      const done = Atomics.load(ctl, Ctl.DONE);
+      if (done === chunks) return;
       if (++spins > SPIN) {
         if (start === 0) start = performance.now();
-        if (this.canBlock) Atomics.wait(ctl, base + Ctl.DONE, done, 100);
+        if (this.canBlock) Atomics.wait(ctl, Ctl.DONE, done, 100);
         if (performance.now() - start > JOB_TIMEOUT_MS) {
-          throw new LceError('LIMIT', `worker thread ${worker + 1} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s`);
+          throw new LceError('LIMIT', `a worker thread did not finish its chunk within ${JOB_TIMEOUT_MS / 1000} s`);
         }
       }
-    }
-    if (Atomics.load(ctl, base + Ctl.STATUS) !== 0) {
-      throw new LceError('LIMIT', `a kernel failed in worker thread ${worker + 1} (wasm trap)`);
     }
   }
 
@@ -191,11 +231,10 @@ export class ThreadPool {
     if (this.released) return;
     this.released = true;
     const ctl = this.ctl;
+    Atomics.store(ctl, Ctl.STOP, 1);
     this.workers.forEach((_, w) => {
-      const base = w * SLOT_INTS;
-      ctl[base + Ctl.KIND] = JobKind.STOP;
-      Atomics.add(ctl, base + Ctl.SEQ, 1);
-      Atomics.notify(ctl, base + Ctl.SEQ, 1);
+      Atomics.add(ctl, wakeIndex(w), 1);
+      Atomics.notify(ctl, wakeIndex(w), 1);
     });
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

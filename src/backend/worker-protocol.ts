@@ -1,43 +1,65 @@
 /**
- * The control block shared by the pool (main thread) and its workers: one slot of SLOT_INTS int32 per worker in a
- * SharedArrayBuffer. The main thread writes a job's arguments, then bumps SEQ and notifies; the worker runs the job,
- * writes STATUS, stores SEQ's value into DONE and notifies. No messages pass per job, only Atomics.
+ * The control block shared by the pool (main thread) and its workers, int32 words in a SharedArrayBuffer: a job
+ * header, then one wake word per worker. No messages pass per job, only Atomics.
+ *
+ * A job is a row range [0, ROWS) of a kernel export cut into CHUNKS chunks of CHUNK_ROWS rows (the last may be
+ * shorter). CLAIM holds the job's sequence number in its high bits and the chunks not yet claimed in its low
+ * CHUNK_BITS bits. The main thread writes the parameters, zeroes DONE and STATUS, stores CLAIM = (seq, CHUNKS),
+ * then stores seq into the wake word of each worker that may join (one per prepared scratch copy) and notifies it.
+ * Every participating thread, the main one included, claims chunks by compareExchange of CLAIM from the exact
+ * (seq, left) it read to (seq, left − 1); chunk CHUNKS − left is then its own. A worker reads the parameters only
+ * after a successful claim: the main thread replaces a job only once DONE (chunks completed, each counted once by
+ * the thread that ran it) reaches CHUNKS, so a claimed chunk pins its job. A worker that wakes after its job was
+ * fully claimed sees another seq or no chunk left and goes back to sleep having read nothing else; the main thread
+ * never waits for a thread that holds no chunk. Each thread uses scratch copy SCRATCH + thread·SCRATCH_BYTES
+ * (main thread 0, worker in slot s thread s + 1), whichever chunks it runs.
  */
-export const SLOT_INTS = 16;
-
 export const Ctl = {
-  /** Job counter, bumped by the main thread for each job. */
-  SEQ: 0,
-  /** The last SEQ the worker finished. */
+  /** (seq << CHUNK_BITS) | chunks not yet claimed. */
+  CLAIM: 0,
+  /** Chunks of the current job completed (or given up after a failure). */
   DONE: 1,
-  /** What to run (JobKind). */
-  KIND: 2,
-  /** 0 ok, 1 the kernel threw (trap). */
-  STATUS: 3,
-  /** Arguments from here on. */
-  ARG0: 4,
+  /** 0 ok, 1 a chunk threw (wasm trap) in a worker. */
+  STATUS: 2,
+  /** 1 once the pool is released: a woken worker exits. */
+  STOP: 3,
+  /** The kernel export's index in functionExports(module); the export is called as (desc, m0, m1, scratch). */
+  FN: 4,
+  DESC: 5,
+  ROWS: 6,
+  CHUNK_ROWS: 7,
+  CHUNKS: 8,
+  SCRATCH: 9,
+  SCRATCH_BYTES: 10,
 } as const;
 
-export const JobKind = {
-  STOP: 0,
-  /**
-   * A row-range kernel, export(desc, m0, m1, scratch): ARG0 the export's index in functionExports(module),
-   * ARG0+1 descriptor, ARG0+2 m0, ARG0+3 m1, ARG0+4 scratch (ignored by kernels without scratch).
-   */
-  CALL_ROWS: 1,
-} as const;
+/** Words before the first wake word; each wake word sits on its own 64-byte line. */
+export const HEADER_INTS = 16;
+export const SLOT_INTS = 16;
+export const CHUNK_BITS = 12;
+/** Most chunks a job may have. */
+export const MAX_CHUNKS = (1 << CHUNK_BITS) - 1;
+/** Sequence numbers run 1..MAX_SEQ, so that a tagged CLAIM stays a positive int32. */
+export const MAX_SEQ = (1 << (31 - CHUNK_BITS)) - 1;
+
+/** Index of worker `slot`'s wake word: the seq of the last job it was asked to join. */
+export function wakeIndex(slot: number): number {
+  return HEADER_INTS + slot * SLOT_INTS;
+}
 
 /** The module's function exports in a fixed order, so both sides can name a kernel by a small integer. */
 export function functionExports(module: WebAssembly.Module): string[] {
   return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
 }
 
-/** The control-slot layout and job kinds, sent to the worker (whose program cannot import them). */
+/** The control-block layout, sent to the worker (whose program cannot import it). */
 export interface WorkerLayout {
-  slotInts: number; SEQ: number; DONE: number; KIND: number; STATUS: number; ARG0: number; STOP: number; CALL_ROWS: number;
+  CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
+  CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number;
+  headerInts: number; slotInts: number; chunkBits: number;
 }
 
-export const WORKER_LAYOUT: WorkerLayout = { slotInts: SLOT_INTS, ...Ctl, STOP: JobKind.STOP, CALL_ROWS: JobKind.CALL_ROWS };
+export const WORKER_LAYOUT: WorkerLayout = { ...Ctl, headerInts: HEADER_INTS, slotInts: SLOT_INTS, chunkBits: CHUNK_BITS };
 
 /** The message a worker gets once, at start. */
 export interface WorkerInit {
@@ -46,6 +68,8 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   slot: number;
   layout: WorkerLayout;
+  /** Test hook: milliseconds the worker sleeps after each wake-up before it claims (0 in normal use). */
+  claimDelayMs: number;
 }
 
 /** What a worker answers to its init message. */

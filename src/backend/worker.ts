@@ -3,9 +3,10 @@
  * worker from its source text: an eval worker in Node, a Blob-URL worker in browsers. No worker file has to be
  * resolved or transpiled (from the TypeScript sources a tsx-loaded worker took ~0.9 s to start; this takes
  * tens of ms). The worker instantiates the kernels' module on the main thread's shared memory, answers
- * `ready`, then serves row-range jobs from its control slot (layout in worker-protocol.ts, sent in the init
- * message) until told to stop, blocking in Atomics.wait between jobs. A job calls a kernel export by its index
- * in functionExports(module) with (desc, m0, m1, scratch): the same calls the main thread makes through wasm.ts.
+ * `ready`, then, each time its wake word changes, claims and runs chunks of the current job (protocol and layout
+ * in worker-protocol.ts, the layout sent in the init message) until none is left, blocking in Atomics.wait between
+ * jobs, until the pool stops. A chunk calls a kernel export by its index in functionExports(module) with
+ * (desc, m0, m1, scratch): the same calls the main thread makes through wasm.ts.
  */
 
 export function workerMain(): void {
@@ -18,45 +19,53 @@ export function workerMain(): void {
   const reply = nodePort ? nodePort.postMessage.bind(nodePort) : g.postMessage.bind(g);
   const onInit = (raw: unknown): void => {
     const init = raw as {
-      module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; slot: number;
-      layout: { slotInts: number; SEQ: number; DONE: number; KIND: number; STATUS: number; ARG0: number; STOP: number; CALL_ROWS: number };
+      module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; slot: number; claimDelayMs: number;
+      layout: {
+        CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
+        CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number;
+        headerInts: number; slotInts: number; chunkBits: number;
+      };
     };
     WebAssembly.instantiate(init.module, { env: { memory: init.memory } }).then((instance) => {
       const L = init.layout;
       const ctl = new Int32Array(init.control);
-      const base = init.slot * L.slotInts;
+      const wake = L.headerInts + init.slot * L.slotInts;
+      const thread = init.slot + 1;
+      const leftMask = (1 << L.chunkBits) - 1;
+      const sleep = new Int32Array(new SharedArrayBuffer(4));
       const exports = instance.exports as Record<string, unknown>;
       const fns = WebAssembly.Module.exports(init.module).filter((e) => e.kind === 'function')
         .map((e) => exports[e.name] as (d: number, m0: number, m1: number, s: number) => void);
-      // Read the job counter before answering: the first job may be posted the moment `ready` arrives.
-      let last = Atomics.load(ctl, base + L.SEQ);
+      // Read the wake word before answering: the first job may be posted the moment `ready` arrives.
+      let last = Atomics.load(ctl, wake);
       reply({ ready: true });
       for (;;) {
         // Poll a while before blocking: a model's ops come back to back, and a futex wake-up per op (tens of µs,
         // more on a busy machine) was a visible share of a ~1 ms layer split over two threads.
-        for (let spin = 0; spin < 20000 && Atomics.load(ctl, base + L.SEQ) === last; spin++);
-        Atomics.wait(ctl, base + L.SEQ, last);
-        const seq = Atomics.load(ctl, base + L.SEQ);
+        for (let spin = 0; spin < 20000 && Atomics.load(ctl, wake) === last; spin++);
+        Atomics.wait(ctl, wake, last);
+        const seq = Atomics.load(ctl, wake);
         if (seq === last) continue;
         last = seq;
-        const kind = Atomics.load(ctl, base + L.KIND);
-        if (kind === L.STOP) {
-          Atomics.store(ctl, base + L.DONE, seq);
-          Atomics.notify(ctl, base + L.DONE);
-          return;
+        if (Atomics.load(ctl, L.STOP) !== 0) return;
+        if (init.claimDelayMs > 0) Atomics.wait(sleep, 0, 0, init.claimDelayMs);
+        const tag = seq << L.chunkBits;
+        for (;;) {
+          const claim = Atomics.load(ctl, L.CLAIM);
+          const left = claim & leftMask;
+          if (claim - left !== tag || left === 0) break;
+          if (Atomics.compareExchange(ctl, L.CLAIM, claim, claim - 1) !== claim) continue;
+          // The chunk is ours and its job cannot be replaced before we count it done: only now read the job.
+          const chunks = ctl[L.CHUNKS]!;
+          const chunkRows = ctl[L.CHUNK_ROWS]!;
+          const m0 = (chunks - left) * chunkRows;
+          try {
+            fns[ctl[L.FN]!]!(ctl[L.DESC]!, m0, Math.min(ctl[L.ROWS]!, m0 + chunkRows), ctl[L.SCRATCH]! + thread * ctl[L.SCRATCH_BYTES]!);
+          } catch {
+            Atomics.store(ctl, L.STATUS, 1);
+          }
+          if (Atomics.add(ctl, L.DONE, 1) + 1 === chunks) Atomics.notify(ctl, L.DONE);
         }
-        let status = 0;
-        const a = base + L.ARG0;
-        const fn = fns[ctl[a]!];
-        try {
-          if (kind === L.CALL_ROWS && fn) fn(ctl[a + 1]!, ctl[a + 2]!, ctl[a + 3]!, ctl[a + 4]!);
-          else status = 1;
-        } catch {
-          status = 1;
-        }
-        Atomics.store(ctl, base + L.STATUS, status);
-        Atomics.store(ctl, base + L.DONE, seq);
-        Atomics.notify(ctl, base + L.DONE);
       }
     }, (e: unknown) => {
       reply({ ready: false, error: e instanceof Error ? e.message : String(e) });
