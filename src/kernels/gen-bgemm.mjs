@@ -26,19 +26,31 @@ import { bconv2dRows } from '../b1_bconv2d';
 
 function range(n) { return [...Array(n).keys()]; }
 
+/**
+ * A tile's signature and descriptor loads: K words (and kSteps = kWords >> stepShift when the tile steps by more than
+ * one word), the group's weights, and with `store` the output transform the tile's store needs.
+ */
+function tilePrologue(name, stepShift, store) {
+  return [
+    `export function b1_bgemm_${name}(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {`,
+    `  const kWords = load<i32>(d + D_K_WORDS);${stepShift === null ? '' : ` const kSteps = kWords >> ${stepShift};`} const aStride = <usize>kWords << 2;`,
+    `  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);`,
+    `  const chBase = g * nReal;`,
+    `  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;`,
+    ...(store ? [
+      `  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);`,
+      `  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);`,
+      `  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);`,
+    ] : []),
+  ];
+}
+
 function simdTile(mr, nr) {
   const name = `${mr}x${nr}__wasmsimd`;
   const nq = nr / 4;
   const L = [];
   L.push(`/** Binary GEMM tile ${mr} rows x ${nr} channels: v128 xor, i8x16.popcnt, byte accumulators (≤31 steps), widened per chunk. */`);
-  L.push(`export function b1_bgemm_${name}(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {`);
-  L.push(`  const kWords = load<i32>(d + D_K_WORDS); const kSteps = kWords >> 2; const aStride = <usize>kWords << 2;`);
-  L.push(`  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);`);
-  L.push(`  const chBase = g * nReal;`);
-  L.push(`  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;`);
-  L.push(`  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);`);
-  L.push(`  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);`);
-  L.push(`  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);`);
+  L.push(...tilePrologue(name, 2, true));
   L.push(`  for (let m = 0; m < rows; m += ${mr}) {`);
   for (const r of range(mr)) L.push(`    const a${r} = a + <usize>${r === 0 ? 'm' : `min(m + ${r}, rows - 1)`} * aStride;`);
   L.push(`    for (let n = 0; n < nPadded; n += ${nr}) {`);
@@ -83,14 +95,7 @@ function simdWordTile(mr, nr) {
   L.push(` * xor-ed with ${nr} channels' words (4 per v128), so a lane's bytes belong to one channel and the reduction is`);
   L.push(` * two pairwise widenings per ${nr / 4 > 1 ? 'quad' : 'vector'} (not a 4x4 horizontal sum). Byte accumulators widened every ≤ 31 words.`);
   L.push(` */`);
-  L.push(`export function b1_bgemm_${name}(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {`);
-  L.push(`  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;`);
-  L.push(`  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);`);
-  L.push(`  const chBase = g * nReal;`);
-  L.push(`  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;`);
-  L.push(`  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);`);
-  L.push(`  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);`);
-  L.push(`  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);`);
+  L.push(...tilePrologue(name, null, true));
   L.push(`  const ones = i16x8.splat(1);`);
   L.push(`  for (let m = 0; m < rows; m += ${mr}) {`);
   for (const r of range(mr)) L.push(`    const a${r} = a + <usize>${r === 0 ? 'm' : `min(m + ${r}, rows - 1)`} * aStride;`);
@@ -135,14 +140,7 @@ function simdHybridTile(mr, nv, ns) {
   L.push(` * splat to both halves, xor-ed with two channels' pairs; byte counts widened every ≤ 31 steps, each channel's two`);
   L.push(` * lanes summed at the end) and ${ns} in i64 (xor + popcnt on the integer ALUs, alongside the vector work).`);
   L.push(` */`);
-  L.push(`export function b1_bgemm_${name}(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {`);
-  L.push(`  const kWords = load<i32>(d + D_K_WORDS); const aStride = <usize>kWords << 2;`);
-  L.push(`  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);`);
-  L.push(`  const chBase = g * nReal;`);
-  L.push(`  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;`);
-  L.push(`  const kind = load<i32>(d + D_OUT_KIND), out = load<usize>(d + D_OUT), rowBytes = <usize>outRowBytes(d);`);
-  L.push(`  const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);`);
-  L.push(`  const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);`);
+  L.push(...tilePrologue(name, null, true));
   L.push(`  const lut = i8x16(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4), m4 = i8x16.splat(0x0f); // popcnt8's nibble table`);
   L.push(`  for (let m = 0; m < rows; m += ${mr}) {`);
   // pointer walking: the loop carries p and bp only (recomputing row addresses from m costs a multiply per step in V8)
@@ -210,11 +208,7 @@ function scalarTile(mr, nr) {
   const name = `${mr}x${nr}__scalar`;
   const L = [];
   L.push(`/** Binary GEMM tile ${mr} rows x ${nr} channels: i64 xor + i64.popcnt. */`);
-  L.push(`export function b1_bgemm_${name}(d: usize, a: usize, rows: i32, mBase: i32, g: i32): void {`);
-  L.push(`  const kWords = load<i32>(d + D_K_WORDS); const kSteps = kWords >> 1; const aStride = <usize>kWords << 2;`);
-  L.push(`  const nPadded = load<i32>(d + D_N_PADDED); const nReal = load<i32>(d + D_CH_OUT_PER_GROUP);`);
-  L.push(`  const chBase = g * nReal;`);
-  L.push(`  const b = load<usize>(d + D_WEIGHTS) + <usize>g * <usize>nPadded * aStride;`);
+  L.push(...tilePrologue(name, 1, false));
   L.push(`  for (let m = 0; m < rows; m += ${mr}) {`);
   for (const r of range(mr)) L.push(`    const a${r} = a + <usize>${r === 0 ? 'm' : `min(m + ${r}, rows - 1)`} * aStride;`);
   L.push(`    for (let n = 0; n < nPadded; n += ${nr}) {`);
