@@ -147,6 +147,21 @@ export class ThreadPool {
   }
 
   /** Rows [0, plan.rows) of a prepared binary convolution on every thread (the plan needs ≥ threads scratch copies). */
+  /**
+   * A model run starts: wake the workers now, while this thread still copies inputs and runs the first unsplit ops,
+   * and keep them polling between jobs (not blocking) until endRun, so no split op pays a wake-up.
+   */
+  beginRun(): void {
+    if (this.released) return;
+    Atomics.store(this.ctl, Ctl.ACTIVE, 1);
+    for (let w = 0; w < this.workers.length; w++) Atomics.notify(this.ctl, wakeIndex(w));
+  }
+
+  /** The run is over: workers poll a little longer, then block until the next job. */
+  endRun(): void {
+    Atomics.store(this.ctl, Ctl.ACTIVE, 0);
+  }
+
   runBconv2d(kernels: WasmKernels, plan: Bconv2dPlan): void {
     this.runRows(kernels, plan.variant.conv, plan.desc, plan.rows, plan.variant.mr, plan.scratch, plan.scratchBytes, plan.threads);
   }

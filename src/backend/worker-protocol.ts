@@ -31,6 +31,8 @@ export const Ctl = {
   CHUNKS: 8,
   SCRATCH: 9,
   SCRATCH_BYTES: 10,
+  /** 1 while a model run is in progress: workers poll between jobs instead of blocking (ThreadPool.beginRun). */
+  ACTIVE: 11,
 } as const;
 
 /** Words before the first wake word; each wake word sits on its own 64-byte line. */
@@ -55,7 +57,7 @@ export function functionExports(module: WebAssembly.Module): string[] {
 /** The control-block layout, sent to the worker (whose program cannot import it). */
 export interface WorkerLayout {
   CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
-  CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number;
+  CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number;
   headerInts: number; slotInts: number; chunkBits: number;
 }
 

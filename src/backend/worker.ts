@@ -22,7 +22,7 @@ export function workerMain(): void {
       module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; slot: number; claimDelayMs: number;
       layout: {
         CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
-        CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number;
+        CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number;
         headerInts: number; slotInts: number; chunkBits: number;
       };
     };
@@ -40,9 +40,10 @@ export function workerMain(): void {
       let last = Atomics.load(ctl, wake);
       reply({ ready: true });
       for (;;) {
-        // Poll a while before blocking: a model's ops come back to back, and a futex wake-up per op (tens of µs,
-        // more on a busy machine) was a visible share of a ~1 ms layer split over two threads.
-        for (let spin = 0; spin < 20000 && Atomics.load(ctl, wake) === last; spin++);
+        // Poll before blocking, for the whole of a model run (ACTIVE) and a while after: a model's ops come back to
+        // back, and a futex wake-up per op (tens of µs, milliseconds when the VM has descheduled an idle vCPU) was a
+        // visible share of a ~1 ms layer split over two threads.
+        for (let spin = 0; Atomics.load(ctl, wake) === last && (spin < 20000 || Atomics.load(ctl, L.ACTIVE) !== 0); spin++);
         Atomics.wait(ctl, wake, last);
         const seq = Atomics.load(ctl, wake);
         if (seq === last) continue;

@@ -213,6 +213,16 @@ export class InferenceSession {
 
   private runNow(feeds: Record<string, Tensor>, options: RunOptions): Record<string, Tensor> {
     const interp = this.live();
+    const pool = this.wasm?.pool ?? null;
+    pool?.beginRun();
+    try {
+      return this.runOn(interp, feeds, options);
+    } finally {
+      pool?.endRun();
+    }
+  }
+
+  private runOn(interp: Interpreter, feeds: Record<string, Tensor>, options: RunOptions): Record<string, Tensor> {
     const byIndex = new Map<number, Tensor>();
     for (const [key, tensor] of Object.entries(feeds)) {
       let pos = this.inputNames.indexOf(key);
