@@ -70,6 +70,7 @@ export class WasmBackend {
   readonly threads: number;
   private poolInstance: ThreadPool | null = null;
   private wantsPool = false;
+  private splitOpCount = 0;
   private arenaBuffer: ArrayBufferLike | null = null;
 
   /** numThreads was given: a pool that fails to start is then an error, not a quiet fall back to one thread. */
@@ -99,8 +100,14 @@ export class WasmBackend {
     return this.poolInstance;
   }
 
+  /** Ops whose prepare asked for threads: how many wake-ups a run would pay without run-long polling. */
+  get splitOps(): number {
+    return this.splitOpCount;
+  }
+
   /** Called by an op's prepare when it has work worth splitting across threads. */
   requestThreads(): void {
+    this.splitOpCount++;
     if (this.threads > 1) this.wantsPool = true;
   }
 
