@@ -8,7 +8,7 @@ import { WasmKernels } from '../src/backend/wasm.js';
 import { nodeKernelLoader } from '../src/backend/node-loader.js';
 import { BGEMM_VARIANTS, availableIn, preferredBgemm, type Isa } from '../src/backend/variants.js';
 import { hasX86Swizzle } from '../src/backend/features.js';
-import { bconv2dGeometry, backTransformConstant, foldOutputTransform, type BconvOutputTransform } from '../src/reference/bconv2d.js';
+import { bconv2dGeometry, backTransformConstant } from '../src/reference/bconv2d.js';
 import { Padding } from '../src/ops/common.js';
 import {
   prepareF32Conv2d, prepareF32FullyConnected, prepareF32Depthwise, prepareF32Pool2d, runF32GemmRows, runF32Gemm,
@@ -17,18 +17,13 @@ import {
 import { F32_GEMM_VARIANTS, PREFERRED_F32_GEMM } from '../src/backend/variants.js';
 import { padGeometry } from '../src/ops/common.js';
 import { measureTwoThreadScaling } from './threads.js';
+import { floatTransform, randomWords } from './binary-layer.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const isaArg = args.includes('--isa') ? args[args.indexOf('--isa') + 1] : undefined;
 const isa: Isa | undefined = isaArg === 'scalar' || isaArg === 'wasmsimd' ? isaArg : undefined;
 const w = await WasmKernels.load({ loader: nodeKernelLoader, ...(isa ? { isa } : {}) });
-
-function randomWords(n: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (Math.random() * 4294967296) | 0;
-  return a;
-}
 
 /** Best seconds per call of fn over `repeats` timed batches of ~targetMs each. */
 function timeMin(fn: () => void, targetMs = 60, repeats = 7): number {
@@ -48,12 +43,6 @@ function timeMin(fn: () => void, targetMs = 60, repeats = 7): number {
     best = Math.min(best, (performance.now() - t0) / calls);
   }
   return best / 1000;
-}
-
-function transform(k: number, cout: number): BconvOutputTransform {
-  const t: BconvOutputTransform = { clampMin: 0, clampMax: 0, multiplier: new Float32Array(cout), bias: new Float32Array(cout) };
-  foldOutputTransform(k, 0, new Float32Array(cout).fill(0.01), new Float32Array(cout), cout, 1, 0, t);
-  return t;
 }
 
 interface PeakResult { variant: string; gmacs: number }
@@ -90,7 +79,7 @@ for (const v of availableIn(BGEMM_VARIANTS, w.isa)) {
     const input = w.put(randomWords(hw * hw * words));
     const out = w.alloc(hw * hw * c * 4);
     const plan = w.prepareBconv2d({
-      geometry: g, filter: randomWords(c * 9 * words), output: 'f32', transform: transform(backTransformConstant(g), c),
+      geometry: g, filter: randomWords(c * 9 * words), output: 'f32', transform: floatTransform(backTransformConstant(g), c),
       variant: v.name, input, out,
     });
     const s = timeMin(() => w.runBconv2dRows(plan), 100, 5);

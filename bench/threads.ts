@@ -7,7 +7,8 @@ import { nodeKernelLoader } from '../src/backend/node-loader.js';
 import { ThreadPool } from '../src/backend/pool.js';
 import { hasSharedMemory } from '../src/backend/features.js';
 import type { Isa } from '../src/backend/variants.js';
-import { backTransformConstant, bconv2dGeometry, foldOutputTransform, type BconvOutputTransform } from '../src/reference/bconv2d.js';
+import { backTransformConstant, bconv2dGeometry } from '../src/reference/bconv2d.js';
+import { floatTransform, randomWords } from './binary-layer.js';
 import { Padding } from '../src/ops/common.js';
 
 export interface ThreadScaling {
@@ -16,12 +17,6 @@ export interface ThreadScaling {
   oneThreadMs: number;
   twoThreadMs: number;
   speedup: number;
-}
-
-function randomWords(n: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (Math.random() * 4294967296) | 0;
-  return a;
 }
 
 /** null where this runtime has no SharedArrayBuffer (no worker pool possible). */
@@ -33,8 +28,7 @@ export async function measureTwoThreadScaling(isa: Isa | undefined, hw = 56, cha
     inputShape: [1, hw, hw, words], filterShape: [channels, 3, 3, words], channelsIn: channels, groups: 1, strideHeight: 1,
     strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.SAME, padValues: 1,
   });
-  const t: BconvOutputTransform = { clampMin: 0, clampMax: 0, multiplier: new Float32Array(channels), bias: new Float32Array(channels) };
-  foldOutputTransform(backTransformConstant(g), 0, new Float32Array(channels).fill(0.01), new Float32Array(channels), channels, 1, 0, t);
+  const t = floatTransform(backTransformConstant(g), channels);
   const input = w.put(randomWords(hw * hw * words));
   const out = w.alloc(hw * hw * channels * 4);
   const plan = w.prepareBconv2d({ geometry: g, filter: randomWords(channels * 9 * words), output: 'f32', transform: t, input, out, threads: 2 });

@@ -69,7 +69,6 @@ export class WasmBackend {
   /** Threads an op may plan for (scratch copies); the pool exists only if some op asked for it. */
   readonly threads: number;
   private poolInstance: ThreadPool | null = null;
-  private wantsPool = false;
   private splitOpCount = 0;
   private arenaBuffer: ArrayBufferLike | null = null;
 
@@ -108,7 +107,6 @@ export class WasmBackend {
   /** Called by an op's prepare when it has work worth splitting across threads. */
   requestThreads(): void {
     this.splitOpCount++;
-    if (this.threads > 1) this.wantsPool = true;
   }
 
   /**
@@ -130,7 +128,7 @@ export class WasmBackend {
 
   /** Start the worker pool if an op asked for threads (ops run on one thread until then, and if it cannot start). */
   async start(): Promise<void> {
-    if (!this.wantsPool || this.poolInstance) return;
+    if (this.threads < 2 || this.splitOpCount === 0 || this.poolInstance) return;
     try {
       this.poolInstance = await ThreadPool.start(this.kernels, this.threads);
     } catch (e) {
