@@ -50,7 +50,9 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
  * 1x16 tile: micro-kernel peak 196 vs 142 G binary-MAC/s, QuickNet's 3x3 layers 56x56x64 0.84 vs 0.97 ms, 28x28x128
  * 0.66 vs 0.87, 14x14x256 0.59 vs 0.81, 7x7x512 0.57 vs 0.79; SIMD128 build (i8x16.popcnt): 0.97 vs 0.97, 0.79 vs
  * 0.87, 0.73 vs 0.81, 0.71 vs 0.80. Hybrid 1x16 (12 + 4 channels) came second; the hybrid without the nibble lookup
- * or the lookup without the i64 channels gained ≤ 5 %.
+ * or the lookup without the i64 channels gained ≤ 5 %. More i64 channels lost (session 3, interleaved min of 30 rounds,
+ * peak / 56x56x64 ms): 2x8 with 4 v128 + 4 i64 channels 169 G / 0.91, 2x6 (4 + 2) 174 G / 0.94, 1x10 (4 + 6) 141 G / 1.08,
+ * 2x8 (2 + 6) 140 G / 1.06, against 196 G / 0.83 for 6 + 2: the integer side is not free in V8's code.
  *
  * Elsewhere (arm64: i8x16.popcnt is one instruction, i64.popcnt is not native): the word-grain 1x16 tile, which beat
  * 1x8 (the best 4-word tile) on all four layers on x86: 56x56x64 0.98 vs 1.30 ms (1x8 pays a 4x4 horizontal sum per 4
