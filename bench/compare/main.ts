@@ -1,8 +1,9 @@
 // `npm run bench:compare [-- --models QuickNet,BiRealNet] [--runs 20] [--warmup 3] [--threads 1,2]
-//   [--engines lce-js,lce,...] [--gap-ms 20] [--no-ceiling] [--out bench/results]`
+//   [--engines lce-js,lce,...] [--gap-ms 20] [--burst 4] [--no-ceiling] [--out bench/results]`
 // lce-js against the field on this machine, in one run: every engine × model × thread count is a worker that
-// holds its sessions; the coordinator asks them for one inference at a time, round-robin (the engine order rotates
-// each round), so load changes on the shared machine hit every engine alike. Reports the median of the timed runs
+// holds its sessions; the coordinator asks them for one burst of back-to-back inferences at a time, round-robin (the
+// engine order rotates each round), so load changes on the shared machine hit every engine alike. Reports the median
+// of the timed runs, in steady state (runs 2..burst of each burst) and for the first inference after a pause,
 // after warm-up, checks that every engine answers the same input with the same output, and writes
 // bench/results/compare.{md,svg,json}.
 import { fork, spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
@@ -39,12 +40,18 @@ const warmup = Number(opt('warmup') ?? 3);
 // would otherwise still be burning a core when the next engine starts, which on a 2-core machine halves a
 // 2-thread run of whoever comes next.
 const gapMs = Number(opt('gap-ms') ?? 20);
+// Inferences per request, back to back. The first one after the pause meets what an idle machine leaves behind
+// (threads asleep, an idle vCPU descheduled by the host, caches refilled by the other engines): it is reported on
+// its own. Runs 2..burst are the steady state an application running inference after inference sees.
+const burst = Number(opt('burst') ?? 4);
 const threadCounts = (opt('threads') ?? '1,2').split(',').map(Number);
 const engines = (opt('engines') ?? ENGINES.join(',')).split(',') as EngineName[];
 const outDir = resolve(ROOT, opt('out') ?? 'bench/results');
 const withCeiling = !argv.includes('--no-ceiling');
 for (const e of engines) if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`unknown engine ${e}; engines: ${ENGINES.join(', ')}`);
-if (!(runs >= 1) || !(warmup >= 0) || threadCounts.some((t) => !(t >= 1))) throw new Error('bad --runs/--warmup/--threads');
+if (!(runs >= 1) || !(warmup >= 0) || !(burst >= 1) || !Number.isInteger(burst) || threadCounts.some((t) => !(t >= 1))) {
+  throw new Error('bad --runs/--warmup/--burst/--threads');
+}
 const command = `npm run bench:compare${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 const log = (s: string) => process.stderr.write(`[compare] ${s}\n`);
 
@@ -189,7 +196,7 @@ const startLoad = loadavg();
 const t0 = Date.now();
 for (const c of cases) {
   for (const w of workers) {
-    const cell: CellResult = { engine: w.engine, threads: w.threads, model: c.case, times: [], detail: '', error: null };
+    const cell: CellResult = { engine: w.engine, threads: w.threads, model: c.case, times: [], firstTimes: [], detail: '', error: null };
     cells.set(cellKey(w, c.case), cell);
     let r = await w.request({ type: 'load', key: `${c.case}/t${w.threads}`, model: files.get(c.case)! });
     let retried = '';
@@ -265,9 +272,15 @@ for (let round = 0; round < rounds; round++) {
       const cell = cells.get(cellKey(w, c.case))!;
       if (cell.error) continue;
       await new Promise((done) => setTimeout(done, gapMs));
-      const r = await w.request({ type: 'run', key: `${c.case}/t${w.threads}`, n: 1, wantOutput: false });
-      if (!(r.ok && r.type === 'ran')) { cell.error = r.ok ? 'no timing' : r.error.split('\n')[0]!; continue; }
-      if (timed) cell.times.push(...r.times);
+      const r = await w.request({ type: 'run', key: `${c.case}/t${w.threads}`, n: burst, wantOutput: false });
+      if (!(r.ok && r.type === 'ran') || r.times.length !== burst) {
+        cell.error = !r.ok ? r.error.split('\n')[0]! : 'no timing';
+        continue;
+      }
+      if (timed) {
+        cell.firstTimes.push(r.times[0]!);
+        cell.times.push(...r.times.slice(1));
+      }
     }
   }
   log(`round ${round + 1}/${rounds}${timed ? '' : ' (warm-up)'} done, ${((Date.now() - t0) / 1e3).toFixed(0)} s, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -310,7 +323,7 @@ const report: Report = {
     '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),
     python: String(pyInfo.python ?? '-'), 'larq-compute-engine': String(pyInfo.larq_compute_engine ?? '-'),
   },
-  runs, warmup, gapMs, threads: threadCounts, models: modelNames, engines,
+  runs, warmup, gapMs, burst, threads: threadCounts, models: modelNames, engines,
   cells: [...cells.values()],
   checks,
   works: Object.fromEntries(works),
