@@ -283,6 +283,29 @@ describe('LceBconv2d kernels', () => {
         });
       });
 
+      it(`${v.conv} on the ${label} build: byte counts at their limit (K = 62 words in one pass, 64 chunked)`, () => {
+        // Every input pixel is the complement of channel 0's filter, so that channel's xor is all ones: each byte
+        // counter of a one-pass tile reaches 31 steps · 8 = 248, the most a u8 lane may hold.
+        const w = bconvKernels.get(label)!;
+        for (const words of [62, 64]) {
+          const c: ConvCase = { n: 1, h: 3, w: 3, cin: words * 32, cout: 11, fh: 1, fw: 1, s: 1, d: 1, padding: Padding.VALID, padValues: 0, groups: 1 };
+          const { g, input, filter, multiplier, bias } = setupCase(c, 300 + words);
+          for (let px = 0; px < c.h * c.w; px++) {
+            for (let k = 0; k < words; k++) input[px * words + k] = ~filter[k]!;
+          }
+          const t = transformFor(backTransformConstant(g), Activation.NONE, multiplier, bias, c.cout, 1, 0);
+          const want = new Float32Array(c.h * c.w * c.cout);
+          bconv2dFloat(g, input, filter, t, want);
+          const mark = w.mark();
+          const pin = w.put(input);
+          const pout = w.alloc(want.byteLength);
+          const plan = w.prepareBconv2d({ geometry: g, filter, output: 'f32', transform: t, variant: v.name, input: pin, out: pout });
+          w.runBconv2dRows(plan);
+          assert.deepEqual(w.f32(pout, want.length), want, `K = ${words} words`);
+          w.release(mark);
+        }
+      });
+
       it(`${v.conv} on the ${label} build: same-zero padding within float tolerance`, () => {
         const w = bconvKernels.get(label)!;
         SAME_ZERO_CASES.forEach((c, ci) => {

@@ -53,6 +53,12 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
  * or the lookup without the i64 channels gained ≤ 5 %. More i64 channels lost (session 3, interleaved min of 30 rounds,
  * peak / 56x56x64 ms): 2x8 with 4 v128 + 4 i64 channels 169 G / 0.91, 2x6 (4 + 2) 174 G / 0.94, 1x10 (4 + 6) 141 G / 1.08,
  * 2x8 (2 + 6) 140 G / 1.06, against 196 G / 0.83 for 6 + 2: the integer side is not free in V8's code.
+ * Issue #4 (session 4, interleaved min of 60 rounds, old tile vs new, peak G / ms per layer 56, 28, 14, 7): a
+ * one-pass path for K ≤ 62 words (no chunk loop, no 32-bit accumulators live across the K loop) and the i64 channels
+ * summed as an i64x2 "v128" with the pair shuffles: 196 vs 197 G, 0.837 vs 0.732, 0.660 vs 0.596, 0.590 vs 0.587,
+ * 0.570 vs 0.583 (the last two take the unchanged chunked path; a repeat had 0.590 vs 0.571); the GEMM alone at K = 18
+ * (3136 rows, float output) 0.829 vs 0.681 ms. The epilogue change alone: 0.764 ms on that GEMM, 0.820 on 56x56x64.
+ * The im2col block size made no difference at K = 18 (32 to 454 rows: 0.711-0.720 ms on 56x56x64).
  *
  * Elsewhere (arm64: i8x16.popcnt is one instruction, i64.popcnt is not native): the word-grain 1x16 tile, which beat
  * 1x8 (the best 4-word tile) on all four layers on x86: 56x56x64 0.98 vs 1.30 ms (1x8 pays a 4x4 horizontal sum per 4

@@ -142,10 +142,76 @@ function simdHybridTile(mr, nv, ns) {
   L.push(` */`);
   L.push(...tilePrologue(name, null, true));
   L.push(`  const lut = i8x16(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4), m4 = i8x16.splat(0x0f); // popcnt8's nibble table`);
+  const step = (ind) => {
+    const B = [];
+    for (const r of range(mr)) {
+      const pr = r === 0 ? 'p' : `p + o${r}`;
+      B.push(`${ind}const x${r} = v128.load64_splat(${pr}), y${r} = load<i64>(${pr});`);
+    }
+    for (const q of range(nv)) {
+      B.push(`${ind}${q === 0 ? 'let ' : ''}w = v128.load(bp, ${q * 16});`);
+      for (const r of range(mr)) B.push(`${ind}c${r}_${q} = i8x16.add(c${r}_${q}, popcnt8(v128.xor(x${r}, w), lut, m4));`);
+    }
+    for (const j of range(ns)) {
+      B.push(`${ind}${j === 0 ? 'let ' : ''}u = load<i64>(bp, ${nv * 16 + j * 8});`);
+      for (const r of range(mr)) B.push(`${ind}t${r}_${j} += popcnt<i64>(y${r} ^ u);`);
+    }
+    B.push(`${ind}bp += ${nr * 8}; p += 8;`);
+    return B;
+  };
+  const widen = (c) => `i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(${c}))`;
+  // channel totals: v128 pairs give quads (lanes 2i + 2i+1 of a pair = one channel); the i64 channels join the odd
+  // v128 as one more "v128", i64x2(t0, t1), which as i32x4 is [t0, 0, t1, 0] (counts < 2^31), so the same pair sum
+  // adds them exactly (4 lane extracts, 2 adds and 3 lane inserts before)
+  const stores = (ind, sums) => {
+    const B = [];
+    if (ns !== 0 && ns !== 2) throw new Error('the hybrid tile takes 0 or 2 i64 channels');
+    if ((nv + ns / 2) % 2) throw new Error('the hybrid tile needs whole quads of channels');
+    for (const r of range(mr)) {
+      const vecs = range(nv).map((q) => sums(r, q));
+      if (ns) {
+        B.push(`${ind}const T${r} = i64x2.replace_lane(i64x2.splat(t${r}_0), 1, t${r}_1);`);
+        vecs.push(`T${r}`);
+      }
+      const quads = [];
+      for (let q = 0; q < vecs.length; q += 2) {
+        const x = vecs[q], y = vecs[q + 1];
+        quads.push(`i32x4.add(i32x4.shuffle(${x}, ${y}, 0, 2, 4, 6), i32x4.shuffle(${x}, ${y}, 1, 3, 5, 7))`);
+      }
+      for (const [q, acc] of quads.entries()) B.push(`${ind}const v${r}_${q} = ${acc};`);
+      const st = quads.map((_, q) => `storeQuadWith(kind, out + <usize>(mBase + m + ${r}) * rowBytes, v${r}_${q}, chBase + n + ${q * 4}, nReal - n - ${q * 4}, lo, hi, mp, bq, thr);`);
+      B.push(r === 0 ? `${ind}${st.join(' ')}` : `${ind}if (m + ${r} < rows) { ${st.join(' ')} }`);
+    }
+    return B;
+  };
+  const rowStart = (ind) => [
+    `${ind}const a0 = a + <usize>m * aStride; const aEnd = a0 + aStride;`,
+    ...range(mr).slice(1).map((r) => `${ind}const o${r} = <usize>(min(m + ${r}, rows - 1) - m) * aStride;`),
+  ];
+  // K ≤ 31 steps (QuickNet's 56x56x64 and 28x28x128 3x3 layers: 18 and 36 words): the byte counts cannot overflow, so
+  // one pass with no chunk loop and no 32-bit accumulators live across it (12 of them, plus the 6 byte counts and the
+  // operands, exceed x64's 16 vector registers; measured 0.84 → 0.73 ms on 56x56x64)
+  L.push(`  if (kWords <= ${31 * 2}) {`);
+  L.push(`    for (let m = 0; m < rows; m += ${mr}) {`);
+  L.push(...rowStart('      '));
+  L.push(`      for (let n = 0; n < nPadded; n += ${nr}) {`);
+  L.push(`        let bp = b + <usize>n * aStride;`);
+  L.push(`        let p = a0;`);
+  for (const r of range(mr)) {
+    for (const q of range(nv)) L.push(`        let c${r}_${q} = i32x4.splat(0);`);
+    for (const j of range(ns)) L.push(`        let t${r}_${j}: i64 = 0;`);
+  }
+  L.push(`        do {`);
+  L.push(...step('          '));
+  L.push(`        } while (p < aEnd);`);
+  for (const r of range(mr)) for (const q of range(nv)) L.push(`        const s${r}_${q} = ${widen(`c${r}_${q}`)};`);
+  L.push(...stores('        ', (r, q) => `s${r}_${q}`));
+  L.push(`      }`);
+  L.push(`    }`);
+  L.push(`    return;`);
+  L.push(`  }`);
   L.push(`  for (let m = 0; m < rows; m += ${mr}) {`);
-  // pointer walking: the loop carries p and bp only (recomputing row addresses from m costs a multiply per step in V8)
-  L.push(`    const a0 = a + <usize>m * aStride; const aEnd = a0 + aStride;`);
-  for (const r of range(mr).slice(1)) L.push(`    const o${r} = <usize>(min(m + ${r}, rows - 1) - m) * aStride;`);
+  L.push(...rowStart('    '));
   L.push(`    for (let n = 0; n < nPadded; n += ${nr}) {`);
   L.push(`      let bp = b + <usize>n * aStride;`);
   L.push(`      let p = a0;`);
@@ -157,45 +223,11 @@ function simdHybridTile(mr, nv, ns) {
   L.push(`        const chunkEnd = min(p + ${31 * 8}, aEnd);`);
   for (const r of range(mr)) for (const q of range(nv)) L.push(`        let c${r}_${q} = i32x4.splat(0);`);
   L.push(`        do {`);
-  for (const r of range(mr)) {
-    const pr = r === 0 ? 'p' : `p + o${r}`;
-    L.push(`          const x${r} = v128.load64_splat(${pr}), y${r} = load<i64>(${pr});`);
-  }
-  for (const q of range(nv)) {
-    L.push(`          ${q === 0 ? 'let ' : ''}w = v128.load(bp, ${q * 16});`);
-    for (const r of range(mr)) L.push(`          c${r}_${q} = i8x16.add(c${r}_${q}, popcnt8(v128.xor(x${r}, w), lut, m4));`);
-  }
-  for (const j of range(ns)) {
-    L.push(`          ${j === 0 ? 'let ' : ''}u = load<i64>(bp, ${nv * 16 + j * 8});`);
-    for (const r of range(mr)) L.push(`          t${r}_${j} += popcnt<i64>(y${r} ^ u);`);
-  }
-  L.push(`          bp += ${nr * 8}; p += 8;`);
+  L.push(...step('          '));
   L.push(`        } while (p < chunkEnd);`);
-  for (const r of range(mr)) for (const q of range(nv)) {
-    L.push(`        s${r}_${q} = i32x4.add(s${r}_${q}, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c${r}_${q})));`);
-  }
+  for (const r of range(mr)) for (const q of range(nv)) L.push(`        s${r}_${q} = i32x4.add(s${r}_${q}, ${widen(`c${r}_${q}`)});`);
   L.push(`      }`);
-  for (const r of range(mr)) {
-    // channel totals: v128 pairs give quads (lanes 2i + 2i+1 of a pair = one channel), then an odd v128's two channels
-    // and the i64 channels fill the last quads lane by lane
-    const sums = [];
-    const quads = [];
-    for (let q = 0; q + 1 < nv; q += 2) {
-      const x = `s${r}_${q}`, y = `s${r}_${q + 1}`;
-      quads.push(`i32x4.add(i32x4.shuffle(${x}, ${y}, 0, 2, 4, 6), i32x4.shuffle(${x}, ${y}, 1, 3, 5, 7))`);
-    }
-    if (nv % 2) {
-      const x = `s${r}_${nv - 1}`;
-      sums.push(`i32x4.extract_lane(${x}, 0) + i32x4.extract_lane(${x}, 1)`, `i32x4.extract_lane(${x}, 2) + i32x4.extract_lane(${x}, 3)`);
-    }
-    for (const j of range(ns)) sums.push(`<i32>t${r}_${j}`);
-    for (let i = 0; i < sums.length; i += 4) {
-      quads.push(`i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(${sums[i]}), 1, ${sums[i + 1]}), 2, ${sums[i + 2]}), 3, ${sums[i + 3]})`);
-    }
-    for (const [q, acc] of quads.entries()) L.push(`      const v${r}_${q} = ${acc};`);
-    const stores = quads.map((_, q) => `storeQuadWith(kind, out + <usize>(mBase + m + ${r}) * rowBytes, v${r}_${q}, chBase + n + ${q * 4}, nReal - n - ${q * 4}, lo, hi, mp, bq, thr);`);
-    L.push(r === 0 ? `      ${stores.join(' ')}` : `      if (m + ${r} < rows) { ${stores.join(' ')} }`);
-  }
+  L.push(...stores('      ', (r, q) => `s${r}_${q}`));
   L.push(`    }`);
   L.push(`  }`);
   L.push(`}`);

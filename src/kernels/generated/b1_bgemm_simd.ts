@@ -769,6 +769,61 @@ export function b1_bgemm_2x8__wasmsimd_hybrid(d: usize, a: usize, rows: i32, mBa
   const lo = load<i32>(d + D_CLAMP_LO), hi = load<i32>(d + D_CLAMP_HI);
   const mp = load<usize>(d + D_M_PRIME), bq = load<usize>(d + D_B_PRIME), thr = load<usize>(d + D_THRESHOLDS);
   const lut = i8x16(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4), m4 = i8x16.splat(0x0f); // popcnt8's nibble table
+  if (kWords <= 62) {
+    for (let m = 0; m < rows; m += 2) {
+      const a0 = a + <usize>m * aStride; const aEnd = a0 + aStride;
+      const o1 = <usize>(min(m + 1, rows - 1) - m) * aStride;
+      for (let n = 0; n < nPadded; n += 8) {
+        let bp = b + <usize>n * aStride;
+        let p = a0;
+        let c0_0 = i32x4.splat(0);
+        let c0_1 = i32x4.splat(0);
+        let c0_2 = i32x4.splat(0);
+        let t0_0: i64 = 0;
+        let t0_1: i64 = 0;
+        let c1_0 = i32x4.splat(0);
+        let c1_1 = i32x4.splat(0);
+        let c1_2 = i32x4.splat(0);
+        let t1_0: i64 = 0;
+        let t1_1: i64 = 0;
+        do {
+          const x0 = v128.load64_splat(p), y0 = load<i64>(p);
+          const x1 = v128.load64_splat(p + o1), y1 = load<i64>(p + o1);
+          let w = v128.load(bp, 0);
+          c0_0 = i8x16.add(c0_0, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_0 = i8x16.add(c1_0, popcnt8(v128.xor(x1, w), lut, m4));
+          w = v128.load(bp, 16);
+          c0_1 = i8x16.add(c0_1, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_1 = i8x16.add(c1_1, popcnt8(v128.xor(x1, w), lut, m4));
+          w = v128.load(bp, 32);
+          c0_2 = i8x16.add(c0_2, popcnt8(v128.xor(x0, w), lut, m4));
+          c1_2 = i8x16.add(c1_2, popcnt8(v128.xor(x1, w), lut, m4));
+          let u = load<i64>(bp, 48);
+          t0_0 += popcnt<i64>(y0 ^ u);
+          t1_0 += popcnt<i64>(y1 ^ u);
+          u = load<i64>(bp, 56);
+          t0_1 += popcnt<i64>(y0 ^ u);
+          t1_1 += popcnt<i64>(y1 ^ u);
+          bp += 64; p += 8;
+        } while (p < aEnd);
+        const s0_0 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_0));
+        const s0_1 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_1));
+        const s0_2 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c0_2));
+        const s1_0 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_0));
+        const s1_1 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_1));
+        const s1_2 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_2));
+        const T0 = i64x2.replace_lane(i64x2.splat(t0_0), 1, t0_1);
+        const v0_0 = i32x4.add(i32x4.shuffle(s0_0, s0_1, 0, 2, 4, 6), i32x4.shuffle(s0_0, s0_1, 1, 3, 5, 7));
+        const v0_1 = i32x4.add(i32x4.shuffle(s0_2, T0, 0, 2, 4, 6), i32x4.shuffle(s0_2, T0, 1, 3, 5, 7));
+        storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr);
+        const T1 = i64x2.replace_lane(i64x2.splat(t1_0), 1, t1_1);
+        const v1_0 = i32x4.add(i32x4.shuffle(s1_0, s1_1, 0, 2, 4, 6), i32x4.shuffle(s1_0, s1_1, 1, 3, 5, 7));
+        const v1_1 = i32x4.add(i32x4.shuffle(s1_2, T1, 0, 2, 4, 6), i32x4.shuffle(s1_2, T1, 1, 3, 5, 7));
+        if (m + 1 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); }
+      }
+    }
+    return;
+  }
   for (let m = 0; m < rows; m += 2) {
     const a0 = a + <usize>m * aStride; const aEnd = a0 + aStride;
     const o1 = <usize>(min(m + 1, rows - 1) - m) * aStride;
@@ -820,11 +875,13 @@ export function b1_bgemm_2x8__wasmsimd_hybrid(d: usize, a: usize, rows: i32, mBa
         s1_1 = i32x4.add(s1_1, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_1)));
         s1_2 = i32x4.add(s1_2, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(c1_2)));
       }
+      const T0 = i64x2.replace_lane(i64x2.splat(t0_0), 1, t0_1);
       const v0_0 = i32x4.add(i32x4.shuffle(s0_0, s0_1, 0, 2, 4, 6), i32x4.shuffle(s0_0, s0_1, 1, 3, 5, 7));
-      const v0_1 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(i32x4.extract_lane(s0_2, 0) + i32x4.extract_lane(s0_2, 1)), 1, i32x4.extract_lane(s0_2, 2) + i32x4.extract_lane(s0_2, 3)), 2, <i32>t0_0), 3, <i32>t0_1);
+      const v0_1 = i32x4.add(i32x4.shuffle(s0_2, T0, 0, 2, 4, 6), i32x4.shuffle(s0_2, T0, 1, 3, 5, 7));
       storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 0) * rowBytes, v0_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr);
+      const T1 = i64x2.replace_lane(i64x2.splat(t1_0), 1, t1_1);
       const v1_0 = i32x4.add(i32x4.shuffle(s1_0, s1_1, 0, 2, 4, 6), i32x4.shuffle(s1_0, s1_1, 1, 3, 5, 7));
-      const v1_1 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(i32x4.extract_lane(s1_2, 0) + i32x4.extract_lane(s1_2, 1)), 1, i32x4.extract_lane(s1_2, 2) + i32x4.extract_lane(s1_2, 3)), 2, <i32>t1_0), 3, <i32>t1_1);
+      const v1_1 = i32x4.add(i32x4.shuffle(s1_2, T1, 0, 2, 4, 6), i32x4.shuffle(s1_2, T1, 1, 3, 5, 7));
       if (m + 1 < rows) { storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_0, chBase + n + 0, nReal - n - 0, lo, hi, mp, bq, thr); storeQuadWith(kind, out + <usize>(mBase + m + 1) * rowBytes, v1_1, chBase + n + 4, nReal - n - 4, lo, hi, mp, bq, thr); }
     }
   }
