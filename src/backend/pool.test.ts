@@ -1,7 +1,7 @@
 // The pool's chunk-claiming protocol (worker-protocol.ts) on a tiny hand-assembled kernel that counts, per row,
 // how many times it ran: every row exactly once per job, whatever the interleaving; many tiny jobs in a row; a
 // worker that wakes late (the claimDelayMs test hook) while the main thread completes every chunk itself; jobs
-// with different parameters back to back; a trapping chunk; a Node process that exits with workers asleep.
+// with different parameters back to back; a second export per chunk (fused steps); a trapping chunk; a Node process that exits with workers asleep.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -97,6 +97,28 @@ describe('thread pool: dynamic row chunks', { skip: !hasSharedMemory() && 'no Sh
       assert.equal(perThread.reduce((sum, x) => sum + x, 0), tiny * 8 + 200 * (18 + 7));
       assert.ok(perThread[1]! + perThread[2]! > 0, 'the workers never took part');
       console.log(`chunks run by thread 0, 1, 2: ${perThread.join(', ')}`);
+    } finally {
+      await pool.release();
+    }
+  });
+
+  it('runs a second export on each chunk\'s rows right after the first (fused steps), and only for jobs that ask', async () => {
+    const k = countingKernels();
+    const pool = await ThreadPool.start(k, 3);
+    try {
+      const first = descriptor(k, 100, 1000, 2000);
+      const second = descriptor(k, 2000, 1000, 0);
+      k.view[0] = 0; // the second export runs with scratch 0: word 0 counts its chunks
+      for (let j = 0; j < 100; j++) {
+        pool.runRows(k, 'count_rows', first, 1000, 4, SCRATCH, 4, 3, { name: 'count_rows', desc: second });
+        assert.ok(counts(k, first, 1000).every((x) => x === 2 * j + 1), `job ${j}, first export`);
+        assert.ok(counts(k, second, 1000).every((x) => x === j + 1), `job ${j}, second export: ${counts(k, second, 1000).join()}`);
+        // the same rows without a second export: a worker must not run the previous job's
+        pool.runRows(k, 'count_rows', first, 1000, 4, SCRATCH, 4, 3);
+        assert.ok(counts(k, first, 1000).every((x) => x === 2 * j + 2), `job ${j}, first export alone`);
+        assert.ok(counts(k, second, 1000).every((x) => x === j + 1), `job ${j}: the second export ran without being asked`);
+      }
+      assert.equal(k.view[0], 100 * 18, 'one second-export call per chunk (1000 rows in 18 chunks)');
     } finally {
       await pool.release();
     }

@@ -169,19 +169,23 @@ export class ThreadPool {
   /**
    * Rows [0, rows) of a row-range kernel export `name(desc, m0, m1, scratch)` on up to `threads` threads: the rows
    * are cut into chunks of whole tiles of `grain` rows, claimed by whichever thread is free; thread t (0 = this one)
-   * runs its chunks with scratch + t·scratchBytes.
+   * runs its chunks with scratch + t·scratchBytes. With `then`, the thread that ran a chunk runs
+   * `then.name(then.desc, m0, m1, 0)` on the same rows right after it.
    */
   runRows(kernels: PoolKernels, name: string, desc: number, rows: number, grain: number, scratch: number,
-    scratchBytes: number, threads: number): void {
+    scratchBytes: number, threads: number, then?: { name: string; desc: number }): void {
     if (this.released) throw new LceError('INPUT', 'the thread pool was released');
     const fn = this.exportIndex.get(name);
     if (fn === undefined) throw new LceError('OP_PREPARE', `${name} is not an export of the kernel build`);
+    const fn2 = then ? this.exportIndex.get(then.name) : -1;
+    if (fn2 === undefined) throw new LceError('OP_PREPARE', `${then!.name} is not an export of the kernel build`);
     const t = Math.min(this.threads, threads);
     const tiles = Math.ceil(rows / grain);
     const chunkRows = Math.ceil(tiles / Math.min(tiles, t * CHUNKS_PER_THREAD, MAX_CHUNKS)) * grain;
     const chunks = Math.ceil(rows / chunkRows);
     if (t < 2 || chunks < 2) {
       kernels.invoke(name, desc, 0, rows, scratch);
+      if (then) kernels.invoke(then.name, then.desc, 0, rows, 0);
       return;
     }
     const ctl = this.ctl;
@@ -194,6 +198,8 @@ export class ThreadPool {
     ctl[Ctl.CHUNKS] = chunks;
     ctl[Ctl.SCRATCH] = scratch;
     ctl[Ctl.SCRATCH_BYTES] = scratchBytes;
+    ctl[Ctl.FN2] = fn2;
+    ctl[Ctl.DESC2] = then ? then.desc : 0;
     Atomics.store(ctl, Ctl.DONE, 0);
     Atomics.store(ctl, Ctl.STATUS, 0);
     Atomics.store(ctl, Ctl.CLAIM, tag | chunks);
@@ -209,7 +215,9 @@ export class ThreadPool {
         if (left === 0) break;
         if (Atomics.compareExchange(ctl, Ctl.CLAIM, claim, claim - 1) !== claim) continue;
         const m0 = (chunks - left) * chunkRows;
-        kernels.invoke(name, desc, m0, Math.min(rows, m0 + chunkRows), scratch);
+        const m1 = Math.min(rows, m0 + chunkRows);
+        kernels.invoke(name, desc, m0, m1, scratch);
+        if (then) kernels.invoke(then.name, then.desc, m0, m1, 0);
         Atomics.add(ctl, Ctl.DONE, 1);
       }
     } catch (e) {

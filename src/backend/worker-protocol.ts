@@ -33,6 +33,12 @@ export const Ctl = {
   SCRATCH_BYTES: 10,
   /** 1 while a model run is in progress: workers poll between jobs instead of blocking (ThreadPool.beginRun). */
   ACTIVE: 11,
+  /**
+   * −1, or a second export run on each chunk's rows right after FN, as (DESC2, m0, m1, 0), by the same thread: a fused
+   * step whose second op reads the rows the first just wrote while they are in that core's caches.
+   */
+  FN2: 12,
+  DESC2: 13,
 } as const;
 
 /** Words before the first wake word; each wake word sits on its own 64-byte line. */
@@ -57,7 +63,7 @@ export function functionExports(module: WebAssembly.Module): string[] {
 /** The control-block layout, sent to the worker (whose program cannot import it). */
 export interface WorkerLayout {
   CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
-  CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number;
+  CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number; FN2: number; DESC2: number;
   headerInts: number; slotInts: number; chunkBits: number;
 }
 

@@ -22,7 +22,7 @@ export function workerMain(): void {
       module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; slot: number; claimDelayMs: number;
       layout: {
         CLAIM: number; DONE: number; STATUS: number; STOP: number; FN: number; DESC: number; ROWS: number;
-        CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number;
+        CHUNK_ROWS: number; CHUNKS: number; SCRATCH: number; SCRATCH_BYTES: number; ACTIVE: number; FN2: number; DESC2: number;
         headerInts: number; slotInts: number; chunkBits: number;
       };
     };
@@ -61,7 +61,10 @@ export function workerMain(): void {
           const chunkRows = ctl[L.CHUNK_ROWS]!;
           const m0 = (chunks - left) * chunkRows;
           try {
-            fns[ctl[L.FN]!]!(ctl[L.DESC]!, m0, Math.min(ctl[L.ROWS]!, m0 + chunkRows), ctl[L.SCRATCH]! + thread * ctl[L.SCRATCH_BYTES]!);
+            const m1 = Math.min(ctl[L.ROWS]!, m0 + chunkRows);
+            fns[ctl[L.FN]!]!(ctl[L.DESC]!, m0, m1, ctl[L.SCRATCH]! + thread * ctl[L.SCRATCH_BYTES]!);
+            const then = ctl[L.FN2]!;
+            if (then >= 0) fns[then]!(ctl[L.DESC2]!, m0, m1, 0);
           } catch {
             Atomics.store(ctl, L.STATUS, 1);
           }

@@ -35,10 +35,11 @@ export interface SessionOptions {
   /** Where the wasm kernel builds come from (default: the package's build/ folder). */
   kernelLoader?: KernelLoader;
   /**
-   * wasm backend: let one step run several ops (e.g. an ADD that also bitpacks its sum for the LceQuantize after
-   * it; same results). Default true; false runs every op on its own (A/B tests and benchmarks).
+   * wasm backend: let one step run several ops (an ADD that also bitpacks its sum for the LceQuantize after it; a
+   * binary convolution whose float output that ADD reads, block by block with it; same results). Default true;
+   * 'add-quantize' keeps only the first kind, false runs every op on its own (A/B tests and benchmarks).
    */
-  fuseOps?: boolean;
+  fuseOps?: boolean | 'add-quantize';
 }
 
 export interface TensorMetadata {
@@ -146,7 +147,7 @@ export class InferenceSession {
         registry: createWasmRegistry(wasm),
         modelName: name,
         allocateArena: wasm.allocateArena,
-        ...(options.fuseOps === false ? {} : { fuse: fuseWasmOps(wasm) }),
+        ...(options.fuseOps === false ? {} : { fuse: fuseWasmOps(wasm, { convolutions: options.fuseOps !== 'add-quantize' }) }),
         ...(options.maxArenaBytes !== undefined ? { maxArenaBytes: options.maxArenaBytes } : {}),
       });
       await wasm.start();

@@ -1,7 +1,8 @@
 // The wasm backend's ADD + LceQuantize fusion on a QuickNet-like residual graph (binary convolutions with float
 // output, residual ADDs whose sums feed both an LceQuantize and the next ADD, ReLU ADDs, a per-channel broadcast
-// ADD, an ADD with no LceQuantize after it) with awkward channel counts and sizes: fused, unfused and reference runs
-// give the same bits, on one and two threads.
+// ADD, an ADD with no LceQuantize after it) with awkward channel counts and sizes: fused (LceBconv2d + ADD + LceQuantize
+// and ADD + LceQuantize steps), ADD + LceQuantize only, unfused and reference runs give the same bits, on one and two
+// threads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasSharedMemory } from '../../backend/features.js';
@@ -14,6 +15,8 @@ import { Tensor } from '../../runtime/tensor.js';
 
 /** Op indices of the LceQuantize ops that follow an ADD (the fused ones). */
 const FUSED_QUANTIZE = [3, 6, 9];
+/** The ADDs that read the float output of the LceBconv2d just before them (run inside that convolution's step). */
+const FUSED_ADD = [2, 5, 8];
 
 function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
   const rng = makeRng(seed);
@@ -82,15 +85,22 @@ async function run(model: Model, options: SessionOptions) {
 }
 
 describe('ADD + LceQuantize fusion', () => {
-  for (const [c, h, w] of [[1, 9, 7], [31, 9, 7], [33, 9, 7], [64, 9, 7], [65, 9, 7], [64, 19, 23], [3, 31, 33]] as const) {
-    it(`${c} channels, ${h}x${w}: fused equals unfused and reference bit for bit; the LceQuantize ops run inside the ADDs`, async () => {
+  // 19x23 and 41x43 pixels: several row blocks on one thread (the last one short, odd block starts for 65 channels)
+  for (const [c, h, w] of [[1, 9, 7], [31, 9, 7], [33, 9, 7], [64, 9, 7], [65, 9, 7], [64, 19, 23], [3, 31, 33], [65, 41, 43]] as const) {
+    it(`${c} channels, ${h}x${w}: fused equals unfused and reference bit for bit; the LceQuantize ops run inside the ADDs, the ADDs inside the convolutions`, async () => {
       const model = residualNetwork(c, c + h, h, w);
       const reference = await run(model, { backend: 'reference' });
       const unfused = await run(model, { numThreads: 1, fuseOps: false });
+      const pairs = await run(model, { numThreads: 1, fuseOps: 'add-quantize' });
       const fused = await run(model, { numThreads: 1 });
       assert.deepEqual(unfused.outputs, reference.outputs);
+      assert.deepEqual(pairs.outputs, reference.outputs);
       assert.deepEqual(fused.outputs, reference.outputs);
-      for (const i of FUSED_QUANTIZE) assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the ADD before it`);
+      for (const i of FUSED_QUANTIZE) {
+        assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the step before it`);
+        assert.equal(pairs.profile[i]!.ms, 0, `op ${i} ran inside the ADD before it`);
+      }
+      for (const i of FUSED_ADD) assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the convolution before it`);
     });
   }
 
@@ -99,7 +109,10 @@ describe('ADD + LceQuantize fusion', () => {
     const model = residualNetwork(64, 3, 33, 35);
     const one = await run(model, { numThreads: 1 });
     const two = await run(model, { numThreads: 2 });
+    const twoPairs = await run(model, { numThreads: 2, fuseOps: 'add-quantize' });
     assert.equal(two.threads, 2);
     assert.deepEqual(two.outputs, one.outputs);
+    assert.deepEqual(twoPairs.outputs, one.outputs);
+    for (const i of FUSED_ADD) assert.equal(two.profile[i]!.ms, 0, `op ${i} ran inside the split convolution before it`);
   });
 });
