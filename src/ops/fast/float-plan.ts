@@ -57,8 +57,13 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
   return true;
 }
 
-/** Multiply-accumulates (or window reads) below which one thread beats waking the others. */
-export const FLOAT_SPLIT_MIN_WORK = 1 << 19;
+/**
+ * Multiply-accumulates (or window reads) below which one thread beats waking the others. 1 << 17 (was 1 << 19) also
+ * splits QuickNet's depthwise convolutions (56x56x16 and 28x28x64: 451 k MACs, 0.1-0.15 ms each) and its last max
+ * pool: with the workers polling through a run a split costs a few µs. QuickNet on 2 threads, separate processes
+ * alternating (the VM is noisy): median 13.44 / 13.62 / 12.02 / 13.27 ms -> 12.20 / 13.16 / 11.65 / 12.63 ms.
+ */
+export const FLOAT_SPLIT_MIN_WORK = 1 << 17;
 
 export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number): boolean {
   return backend.threads > 1 && work >= FLOAT_SPLIT_MIN_WORK && rows >= 2 * backend.threads * grain;
