@@ -184,6 +184,8 @@ describe('bmaxpool2d', () => {
 interface ConvCase {
   n: number; h: number; w: number; cin: number; cout: number; fh: number; fw: number; s: number; d: number;
   padding: number; padValues: number; groups: number;
+  /** Dilation in width when it differs from d. */
+  dw?: number;
 }
 
 const CONV_CASES: ConvCase[] = [
@@ -197,10 +199,22 @@ const CONV_CASES: ConvCase[] = [
   { n: 1, h: 7, w: 5, cin: 96, cout: 33, fh: 3, fw: 3, s: 2, d: 2, padding: Padding.SAME, padValues: 1, groups: 3 },
   { n: 1, h: 4, w: 4, cin: 1024, cout: 9, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
 ];
+// Stacked mode (one group, dilation_w 1, whole steps of K, output width a multiple of the tile's rows: 12 suits
+// every tile): borders, batch 2, odd input width with stride 2, valid, dilation in height only, a 2x3 filter, and
+// K of 9 words (odd: two-word tiles fall back to im2col, the others stack).
+const STACKED_CASES: ConvCase[] = [
+  { n: 2, h: 5, w: 12, cin: 64, cout: 33, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
+  { n: 1, h: 7, w: 23, cin: 33, cout: 17, fh: 3, fw: 3, s: 2, d: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
+  { n: 2, h: 9, w: 14, cin: 64, cout: 8, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.VALID, padValues: 0, groups: 1 },
+  { n: 1, h: 9, w: 12, cin: 64, cout: 9, fh: 3, fw: 3, s: 1, d: 2, dw: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
+  { n: 1, h: 6, w: 12, cin: 31, cout: 31, fh: 2, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
+  { n: 1, h: 4, w: 12, cin: 32, cout: 65, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 1, groups: 1 },
+];
 const SAME_ZERO_CASES: ConvCase[] = [
   { n: 1, h: 7, w: 5, cin: 32, cout: 33, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 0, groups: 1 },
   { n: 2, h: 6, w: 7, cin: 66, cout: 8, fh: 3, fw: 2, s: 2, d: 2, padding: Padding.SAME, padValues: 0, groups: 1 },
   { n: 1, h: 5, w: 5, cin: 64, cout: 12, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 0, groups: 2 },
+  { n: 2, h: 6, w: 12, cin: 64, cout: 12, fh: 3, fw: 3, s: 1, d: 1, padding: Padding.SAME, padValues: 0, groups: 1 },
 ];
 
 function setupCase(c: ConvCase, seed: number) {
@@ -209,7 +223,7 @@ function setupCase(c: ConvCase, seed: number) {
   const inWords = c.groups * wg;
   const g = bconv2dGeometry({
     inputShape: [c.n, c.h, c.w, inWords], filterShape: [c.cout, c.fh, c.fw, wg], channelsIn: c.cin, groups: c.groups,
-    strideHeight: c.s, strideWidth: c.s, dilationHeight: c.d, dilationWidth: c.d, padding: c.padding,
+    strideHeight: c.s, strideWidth: c.s, dilationHeight: c.d, dilationWidth: c.dw ?? c.d, padding: c.padding,
     padValues: c.padValues,
   });
   // Grouped inputs: each group's channels are a multiple of 32 (LCE's rule), so packing per pixel is uniform.
@@ -278,6 +292,43 @@ describe('LceBconv2d kernels', () => {
             const got = output === 'f32' ? w.f32(pout, want.length) : output === 'i8' ? w.i8(pout, want.length)
               : w.i32(pout, want.length);
             assert.deepEqual(got, want, `case ${ci} output ${output}`);
+          }
+          w.release(mark);
+        });
+      });
+
+      it(`${v.conv} on the ${label} build: stacked mode equals the reference and im2col (borders, batch, stride 2, odd widths)`, () => {
+        const w = bconvKernels.get(label)!;
+        STACKED_CASES.forEach((c, ci) => {
+          const { g, input, filter, multiplier, bias, thresholds } = setupCase(c, 400 + ci);
+          const kk = backTransformConstant(g);
+          const rows = g.batch * g.outHeight * g.outWidth;
+          const tf = transformFor(kk, Activation.NONE, multiplier, bias, c.cout, 1, 0);
+          const ti = transformFor(kk, Activation.RELU, multiplier, bias, c.cout, 0.05, 3);
+          const wantF = new Float32Array(rows * c.cout);
+          bconv2dFloat(g, input, filter, tf, wantF);
+          const wantI = new Int8Array(rows * c.cout);
+          bconv2dInt8(g, input, filter, ti, wantI);
+          const wantB = new Int32Array(rows * bitpackedSize(c.cout));
+          bconv2dBitpacked(g, input, filter, thresholds, wantB);
+          const mark = w.mark();
+          const pin = w.put(input);
+          const stackable = (c.fh * c.fw * bitpackedSize(c.cin)) % v.stepWords === 0 && g.outWidth % v.mr === 0;
+          for (const [output, want] of [['f32', wantF], ['i8', wantI], ['bits', wantB]] as const) {
+            const results = [false, true].map((im2col) => {
+              const pout = w.alloc(want.byteLength);
+              const plan = w.prepareBconv2d({
+                geometry: g, filter, output, variant: v.name, input: pin, out: pout, im2col,
+                ...(output === 'bits' ? { thresholds } : { transform: output === 'f32' ? tf : ti }),
+              });
+              assert.equal(plan.stacked, !im2col && stackable, `case ${ci}: stacked mode where it applies`);
+              // Row ranges that start and end inside output rows and at odd rows, as threads may cut them.
+              for (const [m0, m1] of [[0, 7], [7, 30], [30, rows]]) w.runBconv2dRows(plan, m0, m1);
+              return output === 'f32' ? w.f32(pout, want.length) : output === 'i8' ? w.i8(pout, want.length)
+                : w.i32(pout, want.length);
+            });
+            assert.deepEqual(results[0], want, `case ${ci} output ${output}`);
+            assert.deepEqual(results[0], results[1], `case ${ci} output ${output}: stacked equals im2col`);
           }
           w.release(mark);
         });

@@ -64,9 +64,9 @@ const D = {
   INPUT: 0, BATCH: 1, IN_H: 2, IN_W: 3, IN_WORDS: 4, OUT_H: 5, OUT_W: 6, FH: 7, FW: 8, SH: 9, SW: 10, DH: 11,
   DW: 12, PAD_TOP: 13, PAD_LEFT: 14, GROUPS: 15, WORDS_PER_GROUP: 16, K_WORDS: 17, CH_OUT: 18,
   CH_OUT_PER_GROUP: 19, N_PADDED: 20, WEIGHTS: 21, OUT_KIND: 22, OUT: 23, M_PRIME: 24, B_PRIME: 25,
-  CLAMP_LO: 26, CLAMP_HI: 27, THRESHOLDS: 28, CORRECTION: 29, BLOCK_ROWS: 30, DIRECT: 31,
+  CLAMP_LO: 26, CLAMP_HI: 27, THRESHOLDS: 28, CORRECTION: 29, BLOCK_ROWS: 30, DIRECT: 31, A_STRIDE: 32, STACKED: 33,
 } as const;
-const DESC_WORDS = 32;
+const DESC_WORDS = 34;
 export const OutKind = { F32: 0, I8: 1, BITS: 2, ACCUM: 3 } as const;
 export type OutKindName = 'f32' | 'i8' | 'bits' | 'accum';
 const OUT_KIND_CODE: Record<OutKindName, number> = { f32: 0, i8: 1, bits: 2, accum: 3 };
@@ -101,6 +101,21 @@ export function packBgemmWeights(
   return { words, kWords, nPadded };
 }
 
+/** An OHWI filter (one group) in O, W, H, I order: stacked mode's K order (kx, ky, word). */
+function kxMajorFilter(filter: Int32Array, g: Bconv2dGeometry): Int32Array {
+  const fh = g.filterHeight, fw = g.filterWidth, words = g.wordsPerGroup;
+  const out = new Int32Array(filter.length);
+  for (let o = 0; o < g.channelsOut; o++) {
+    for (let ky = 0; ky < fh; ky++) {
+      for (let kx = 0; kx < fw; kx++) {
+        const from = ((o * fh + ky) * fw + kx) * words, to = ((o * fw + kx) * fh + ky) * words;
+        out.set(filter.subarray(from, from + words), to);
+      }
+    }
+  }
+  return out;
+}
+
 /** What a prepared binary convolution needs at eval: its descriptor and per-thread scratch, all in wasm memory. */
 export interface Bconv2dPlan {
   readonly variant: BgemmVariant;
@@ -111,6 +126,8 @@ export interface Bconv2dPlan {
   /** Scratch for thread t starts at scratch + t·scratchBytes. */
   readonly scratch: Ptr;
   readonly threads: number;
+  /** Stacked mode (rows read in place from stacked input rows) rather than im2col. */
+  readonly stacked: boolean;
 }
 
 export interface Bconv2dSetup {
@@ -129,6 +146,8 @@ export interface Bconv2dSetup {
   threads?: number;
   /** Override the build's preferred GEMM variant (tests, benchmarks). */
   variant?: string;
+  /** Use im2col even where stacked mode applies (tests, benchmarks). */
+  im2col?: boolean;
 }
 
 export class WasmKernels {
@@ -261,7 +280,20 @@ export class WasmKernels {
     const variant = bgemmVariant(s.variant ?? preferredBgemm(this.isa, hasX86Swizzle()));
     if (!this.has(variant.conv)) throw new OpPrepareError(`${variant.conv} is not in the ${this.build} build`);
     const taps = g.filterHeight * g.filterWidth;
-    const packed = packBgemmWeights(s.filter, g.channelsOut, taps, g.wordsPerGroup, g.groups, variant);
+    const direct = g.groups === 1 && taps === 1 && g.strideHeight === 1 && g.strideWidth === 1
+      && g.inHeight === g.outHeight && g.inWidth === g.outWidth && g.inWords % variant.stepWords === 0;
+    // Stacked mode (b1_bconv2d.ts stackedRows): a window is fw adjacent pixels of fh stacked input rows, K words in
+    // (kx, ky, word) order that the tile reads in place; K must be whole steps, since no zero words pad it there. The
+    // tile runs once per output row, so a width that is not whole tiles would repeat rows (7x7x512 with the 2-row tile:
+    // 0.573 → 0.652 ms). Measured (interleaved min of 100 rounds, 3 runs, hybrid 2x8, im2col vs stacked): QuickNet's
+    // 56x56x64 0.716 vs 0.690 ms, 28x28x128 0.596 vs 0.589, 14x14x256 0.590 vs 0.587; the 1x16 tile 0.98 vs 0.96,
+    // 0.89 vs 0.87, 0.84 vs 0.84 (7x7x512: 0.82 both). Reading the fh runs of the input in place through a per-row
+    // [address, stride] table instead (no copy; im2col only for border rows) lost: 0.72 → 0.79 ms on 56x56x64, the
+    // tile's run-by-run loop costing more than the copy it saved.
+    const stacked = !s.im2col && !direct && taps > 1 && g.groups === 1 && g.dilationWidth === 1
+      && (taps * g.inWords) % variant.stepWords === 0 && g.outWidth % variant.mr === 0;
+    const packed = packBgemmWeights(stacked ? kxMajorFilter(s.filter, g) : s.filter, g.channelsOut, taps,
+      g.wordsPerGroup, g.groups, variant);
     const padded = align(g.channelsOut, 8) + 8;
     const sameZero = g.padMode === 'same-zero';
     if (sameZero && s.output !== 'f32') {
@@ -289,15 +321,19 @@ export class WasmKernels {
       d[D.THRESHOLDS] = this.put(s.thresholds.subarray(0, g.channelsOut), padded * 4 - g.channelsOut * 4);
     }
     const kBytes = packed.kWords * 4;
-    d[D.DIRECT] = g.groups === 1 && taps === 1 && g.strideHeight === 1 && g.strideWidth === 1
-      && g.inHeight === g.outHeight && g.inWidth === g.outWidth && g.inWords === packed.kWords ? 1 : 0;
+    d[D.DIRECT] = direct ? 1 : 0;
+    d[D.STACKED] = stacked ? 1 : 0;
+    const entryBytes = g.filterHeight * g.inWords * 4;
+    d[D.A_STRIDE] = stacked ? g.strideWidth * entryBytes : kBytes;
     d[D.BLOCK_ROWS] = Math.max(variant.mr, Math.floor(BLOCK_BYTES / kBytes / variant.mr) * variant.mr);
     const threads = s.threads ?? 1;
-    const scratchBytes = align(d[D.BLOCK_ROWS]! * kBytes, ALIGN);
+    // stacked mode: one output row's padded columns of stacked taps
+    const scratchBytes = align(stacked ? ((g.outWidth - 1) * g.strideWidth + g.filterWidth) * entryBytes
+      : d[D.BLOCK_ROWS]! * kBytes, ALIGN);
     const scratch = this.alloc(scratchBytes * threads);
     const desc = this.put(d);
     const plan: Bconv2dPlan = {
-      variant, rows: g.batch * g.outHeight * g.outWidth, desc, scratch, scratchBytes, threads,
+      variant, rows: g.batch * g.outHeight * g.outWidth, desc, scratch, scratchBytes, threads, stacked,
     };
     if (s.input !== undefined && s.out !== undefined) this.setBconv2dIo(plan, s.input, s.out);
     return plan;
@@ -317,9 +353,10 @@ export class WasmKernels {
 
   /**
    * The GEMM tile loop alone (benchmarks, tests): `rows` rows of kWords words at `a` times the plan's packed
-   * weights (group 0), output per the plan's descriptor from row mBase.
+   * weights (group 0), output per the plan's descriptor from row mBase. Not for stacked plans (their rows overlap).
    */
   runBgemm(plan: Bconv2dPlan, a: Ptr, rows: number, mBase = 0): void {
+    if (plan.stacked) throw new Error('runBgemm: a stacked plan reads overlapping rows, not an im2col matrix');
     this.call(plan.variant.name, plan.desc, a, rows, mBase, 0);
   }
 

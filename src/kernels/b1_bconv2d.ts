@@ -1,10 +1,13 @@
 import {
   D_INPUT, D_IN_H, D_IN_W, D_IN_WORDS, D_OUT_H, D_OUT_W, D_FH, D_FW, D_SH, D_SW, D_DH, D_DW, D_PAD_TOP,
   D_PAD_LEFT, D_GROUPS, D_WORDS_PER_GROUP, D_K_WORDS, D_CH_OUT, D_OUT_KIND, D_OUT, D_CORRECTION, D_BLOCK_ROWS,
-  D_DIRECT, OUT_BITS, outRowBytes,
+  D_DIRECT, D_STACKED, OUT_BITS, outRowBytes,
 } from './b1_desc';
 
-/** A register-blocked binary GEMM over `rows` im2col rows starting at `a`, group g, output rows from mBase. */
+/**
+ * A register-blocked binary GEMM over `rows` rows of K words starting at `a`, D_A_STRIDE bytes apart (im2col rows,
+ * or overlapping windows in stacked mode), group g, output rows from mBase.
+ */
 export type BgemmRows = (d: usize, a: usize, rows: i32, mBase: i32, g: i32) => void;
 
 /** Copy n 32-bit words: v128 steps where the build has SIMD, then i64 steps, then one i32. */
@@ -16,6 +19,14 @@ export type BgemmRows = (d: usize, a: usize, rows: i32, mBase: i32, g: i32) => v
   }
   for (; w + 2 <= n; w += 2) store<i64>(dst + (<usize>w << 2), load<i64>(src + (<usize>w << 2)));
   if (w < n) store<i32>(dst + (<usize>w << 2), load<i32>(src + (<usize>w << 2)));
+}
+
+/** Zero n 32-bit words (im2col's pad taps: too short for memory.fill, which V8 runs as a call). */
+// @ts-ignore: decorator
+@inline function zeroWords(dst: usize, n: i32): void {
+  let w = 0;
+  for (; w + 2 <= n; w += 2) store<i64>(dst + (<usize>w << 2), 0);
+  if (w < n) store<i32>(dst + (<usize>w << 2), 0);
 }
 
 /**
@@ -81,6 +92,48 @@ export function b1_im2col(d: usize, mBase: i32, rows: i32, g: i32, dst: usize): 
 }
 
 /**
+ * Stacked mode, output rows [m0, m1): for each output image row (n, oy) the fh input rows its windows read are
+ * stacked pixel by pixel into `scratch`: entry c = the fh taps' words at padded column c (fh·inWords words; outside
+ * the image 0, im2col's same-one pad). Pixel ox's window is then entries ox·sw .. ox·sw + fw − 1, all K words
+ * contiguous in (kx, ky, word) order (prepare packs the weights so), and the tile reads the rows in place, sw
+ * entries apart: fh copies of each input word instead of im2col's fh·fw.
+ */
+function stackedRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: BgemmRows, correct: bool): void {
+  const inH = load<i32>(d + D_IN_H), inW = load<i32>(d + D_IN_W), inWords = load<i32>(d + D_IN_WORDS);
+  const outH = load<i32>(d + D_OUT_H), outW = load<i32>(d + D_OUT_W);
+  const fh = load<i32>(d + D_FH), fw = load<i32>(d + D_FW);
+  const sh = load<i32>(d + D_SH), sw = load<i32>(d + D_SW), dh = load<i32>(d + D_DH);
+  const padTop = load<i32>(d + D_PAD_TOP), padLeft = load<i32>(d + D_PAD_LEFT);
+  const input = load<usize>(d + D_INPUT);
+  const entryBytes = <usize>(fh * inWords) << 2, tapBytes = <usize>inWords << 2;
+  const plane = outH * outW;
+  let m = m0;
+  while (m < m1) {
+    const n = m / plane;
+    const rem = m - n * plane;
+    const oy = rem / outW, ox0 = rem - oy * outW;
+    const count = min(outW - ox0, m1 - m);
+    // padded columns [c0, c1) of this run's windows; the image's columns are [padLeft, padLeft + inW)
+    const c0 = ox0 * sw, c1 = (ox0 + count - 1) * sw + fw;
+    const in0 = max(c0, min(padLeft, c1)), in1 = max(in0, min(c1, padLeft + inW));
+    for (let ky = 0; ky < fh; ky++) {
+      const iy = oy * sh - padTop + ky * dh;
+      const tap = scratch + <usize>ky * tapBytes;
+      let c = c0;
+      if (iy >= 0 && iy < inH) {
+        for (; c < in0; c++) zeroWords(tap + <usize>c * entryBytes, inWords);
+        let src = input + (<usize>(((n * inH + iy) * inW + c - padLeft) * inWords) << 2);
+        for (; c < in1; c++) { copyWords(tap + <usize>c * entryBytes, src, inWords); src += tapBytes; }
+      }
+      for (; c < c1; c++) zeroWords(tap + <usize>c * entryBytes, inWords);
+    }
+    gemm(d, scratch + <usize>c0 * entryBytes, count, m, 0);
+    if (correct) sameZeroCorrection(d, m, count);
+    m += count;
+  }
+}
+
+/**
  * Same-zero padding: the GEMM computed the same-one result; add, for every out-of-image tap of a row's window,
  * the precomputed per-tap correction corr[tap][o] = −multiplier[o]·Σc w[o,tap,c] (float output, no clamp).
  */
@@ -120,7 +173,7 @@ function sameZeroCorrection(d: usize, mBase: i32, rows: i32): void {
  * LceBconv2d over output rows [m0, m1) (row = (n, oy, ox)): blocks of blockRows rows are im2col-ed into
  * `scratch` (blockRows·kWords words, per thread) and multiplied by every group's packed filter with the output
  * transform fused into the store. Direct mode (1x1, stride 1, no padding, one group, inWords == kWords) reads
- * the input rows in place.
+ * the input rows in place; stacked mode (D_STACKED) replaces im2col where a filter row's taps are adjacent.
  */
 export function bconv2dRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: BgemmRows): void {
   if (m1 <= m0) return;
@@ -133,6 +186,10 @@ export function bconv2dRows(d: usize, m0: i32, m1: i32, scratch: usize, gemm: Bg
   const direct = load<i32>(d + D_DIRECT) != 0;
   const kBytes = <usize>load<i32>(d + D_K_WORDS) << 2;
   const correct = load<usize>(d + D_CORRECTION) != 0;
+  if (load<i32>(d + D_STACKED) != 0) {
+    stackedRows(d, m0, m1, scratch, gemm, correct);
+    return;
+  }
   for (let mb = m0; mb < m1; mb += blockRows) {
     const rows = min(blockRows, m1 - mb);
     for (let g = 0; g < groups; g++) {

@@ -33,6 +33,10 @@ export const D_THRESHOLDS: usize = 112;
 export const D_CORRECTION: usize = 116;
 export const D_BLOCK_ROWS: usize = 120;
 export const D_DIRECT: usize = 124;
+/** Bytes from one row of the GEMM's A operand to the next: kWords·4, or sw pixels' stacked taps in stacked mode. */
+export const D_A_STRIDE: usize = 128;
+/** Nonzero: stacked mode (stackedRows in b1_bconv2d.ts) instead of im2col. */
+export const D_STACKED: usize = 132;
 
 export const OUT_F32: i32 = 0;
 export const OUT_I8: i32 = 1;

@@ -1,6 +1,7 @@
 // The wasm LceBconv2d against the reference op on random shapes (awkward channels, groups, strides, dilations,
 // every padding and activation): bit-exact for float32 (same-one/valid), int8 and bitpacked outputs, within float
-// rounding for same-zero; the same answers on two threads; the reference fallbacks; nothing written outside outputs.
+// rounding for same-zero; the same answers on two threads (im2col and stacked mode); the reference fallbacks; nothing
+// written outside outputs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFlexIntMap } from '../../format/flexbuffer.js';
@@ -143,6 +144,22 @@ describe('fast LceBconv2d on two threads', { skip: !hasSharedMemory() && 'no Sha
       ['int32', { ...big, groups: 3, channelsOut: 66 }], ['float32', { ...big, pad: 'same-zero', activation: 0 }]] as const) {
       const one = await check(c, kind, 9);
       const two = await check(c, kind, 9, { threads: 2 });
+      assert.equal(two.threads, 2, `${kind}: the pool ran`);
+      assert.ok(two.state.split, `${kind}: the op split its rows`);
+      assert.deepEqual(two.fast[0], one.fast[0], `${kind}: two threads equal one`);
+    }
+  });
+
+  it('stacked mode (windows read in place) on two threads: borders, batch 2, stride 2 with an odd width, valid, same-zero', async () => {
+    const even: FloatConvCase = {
+      batch: 1, inHeight: 29, inWidth: 28, channelsIn: 128, channelsOut: 65, filterHeight: 3, filterWidth: 3, groups: 1,
+      strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, pad: 'same-one', activation: 1,
+    };
+    for (const [kind, c] of [['float32', even], ['int8', { ...even, batch: 2, strideHeight: 2, strideWidth: 2, inHeight: 31, inWidth: 55 }],
+      ['int32', { ...even, pad: 'valid', inWidth: 30 }], ['float32', { ...even, pad: 'same-zero', activation: 0 }]] as const) {
+      const one = await check(c, kind, 10);
+      const two = await check(c, kind, 10, { threads: 2 });
+      assert.ok(one.state.plan?.stacked && two.state.plan?.stacked, `${kind}: stacked mode ran`);
       assert.equal(two.threads, 2, `${kind}: the pool ran`);
       assert.ok(two.state.split, `${kind}: the op split its rows`);
       assert.deepEqual(two.fast[0], one.fast[0], `${kind}: two threads equal one`);
