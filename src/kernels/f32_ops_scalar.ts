@@ -106,6 +106,16 @@ export function f32_add__scalar(a: usize, b: usize, out: usize, channels: i32, b
   binaryScalar(OP_ADD, a, b, out, r0 * channels, r1 * channels, channels, bcast != 0, lo, hi);
 }
 
+/**
+ * f32_add on a descriptor (fields E_A, E_B, E_OUT, E_CHANNELS, E_BCAST, E_CLAMP_*; E_BITS unused), rows [r0, r1):
+ * the row-range signature the thread pool runs after a convolution's rows (LceBconv2d + ADD fused steps).
+ */
+export function f32_add_rows__scalar(d: usize, r0: i32, r1: i32, _scratch: usize): void {
+  const channels = load<i32>(d + E_CHANNELS);
+  binaryScalar(OP_ADD, load<usize>(d + E_A), load<usize>(d + E_B), load<usize>(d + E_OUT), r0 * channels, r1 * channels, channels,
+    load<i32>(d + E_BCAST) != 0, load<f32>(d + E_CLAMP_LO), load<f32>(d + E_CLAMP_HI));
+}
+
 /** MUL with the same contract as f32_add. */
 export function f32_mul__scalar(a: usize, b: usize, out: usize, channels: i32, bcast: i32, r0: i32, r1: i32,
   lo: f32, hi: f32): void {

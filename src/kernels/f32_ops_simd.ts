@@ -192,6 +192,12 @@ export function f32_add__wasmsimd(a: usize, b: usize, out: usize, channels: i32,
   binaryRows(OP_ADD, a, b, out, channels, bcast, r0, r1, lo, hi);
 }
 
+/** f32_add on a descriptor, rows [r0, r1): see f32_add_rows__scalar. */
+export function f32_add_rows__wasmsimd(d: usize, r0: i32, r1: i32, _scratch: usize): void {
+  binaryRows(OP_ADD, load<usize>(d + E_A), load<usize>(d + E_B), load<usize>(d + E_OUT), load<i32>(d + E_CHANNELS),
+    load<i32>(d + E_BCAST), r0, r1, load<f32>(d + E_CLAMP_LO), load<f32>(d + E_CLAMP_HI));
+}
+
 /** MUL with the same contract as f32_add. */
 export function f32_mul__wasmsimd(a: usize, b: usize, out: usize, channels: i32, bcast: i32, r0: i32, r1: i32,
   lo: f32, hi: f32): void {

@@ -1,5 +1,6 @@
 // The wasm float ADD and MUL against the reference ops, bit for bit: same shapes, per-channel and scalar
-// broadcasts on either side, every clamp; other broadcasts and int8 take the reference path.
+// broadcasts on either side, every clamp; other broadcasts and int8 take the reference path. The descriptor-driven
+// row kernel of fused convolution + ADD steps against f32_add.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasWasmSimd } from '../../backend/features.js';
@@ -10,6 +11,8 @@ import { addKernel, mulKernel } from '../elementwise-binary.js';
 import { fastAdd, fastMul } from './elementwise-binary.js';
 import { randomFloats } from './float-test-util.js';
 import { compareFastWithReference } from './test-util.js';
+import { WasmKernels, prepareF32AddPack, runF32Binary, setF32AddPackIo } from '../../backend/wasm.js';
+import { nodeKernelLoader } from '../../backend/node-loader.js';
 
 const ISAS: Isa[] = hasWasmSimd() ? ['wasmsimd', 'scalar'] : ['scalar'];
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -55,3 +58,25 @@ it('general broadcasts and int8 run the reference kernel', async () => {
   assert.equal(int8.state.args, null);
   assert.deepEqual(int8.fast[0], int8.reference[0]);
 });
+
+for (const isa of ISAS) {
+  it(`f32_add_rows (the ADD of fused LceBconv2d + ADD steps) on the ${isa} build equals f32_add on every row range`, async () => {
+    const w = await WasmKernels.load({ loader: nodeKernelLoader, isa });
+    const rng = makeRng(63);
+    for (const channels of [1, 3, 31, 64, 65]) {
+      for (const broadcast of [false, true]) {
+        for (const [actMin, actMax] of [[-Infinity, Infinity], [0, Infinity], [-1, 1]] as const) {
+          const rows = 37;
+          const a = w.put(randomFloats(rng, rows * channels, 3));
+          const b = w.put(randomFloats(rng, (broadcast ? 1 : rows) * channels, 3));
+          const expected = w.alloc(rows * channels * 4), got = w.alloc(rows * channels * 4);
+          runF32Binary(w, { op: 'add', a, b, out: expected, rows, channels, broadcast, actMin, actMax });
+          const plan = prepareF32AddPack(w, { rows, channels, broadcast, actMin, actMax });
+          setF32AddPackIo(w, plan, a, b, got, 0);
+          for (const [r0, r1] of [[0, 5], [5, 6], [6, 30], [30, 37]]) w.invoke(`f32_add_rows__${isa}`, plan.desc, r0!, r1!, 0);
+          assert.deepEqual(w.f32(got, rows * channels), w.f32(expected, rows * channels), `${channels} channels, broadcast ${broadcast}, clamp [${actMin}, ${actMax}]`);
+        }
+      }
+    }
+  });
+}

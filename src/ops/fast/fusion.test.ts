@@ -15,8 +15,11 @@ import { Tensor } from '../../runtime/tensor.js';
 
 /** Op indices of the LceQuantize ops that follow an ADD (the fused ones). */
 const FUSED_QUANTIZE = [3, 6, 9];
-/** The ADDs that read the float output of the LceBconv2d just before them (run inside that convolution's step). */
-const FUSED_ADD = [2, 5, 8];
+/**
+ * The ADDs that read the float output of the LceBconv2d just before them (run inside that convolution's step; 11 has
+ * no LceQuantize after it).
+ */
+const FUSED_ADD = [2, 5, 8, 11];
 
 function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
   const rng = makeRng(seed);
@@ -60,7 +63,7 @@ function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
   b.addOp('LceQuantize', [s3], [q3]);                                                   // 9 (fused into 8)
   const y4 = bconv(q3, 'y4');                                                           // 10
   const s4 = f32('s4');
-  b.addOp('ADD', [y4, s3], [s4], { builtin: { fusedActivationFunction: 1 } });          // 11: ReLU, not fused
+  b.addOp('ADD', [y4, s3], [s4], { builtin: { fusedActivationFunction: 1 } });          // 11: ReLU, fused into 10 alone
   const out = f32('out');
   b.addOp('LceDequantize', [q3], [out]);                                                // 12
   b.setInputs([x, v]);

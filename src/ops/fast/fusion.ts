@@ -3,10 +3,11 @@
  * - an ADD whose float sum is read by the LceQuantize right after it also bitpacks that sum in the same pass
  *   (f32_add_pack), so the LceQuantize reads nothing. The float sum is still written for its other readers, and each
  *   value is rounded and compared exactly as the two ops do, so fused and unfused runs give the same bits.
- * - when that ADD adds the float output of the LceBconv2d just before it (QuickNet's residual blocks), the three run
- *   as one row-split step: each block of output rows is convolved and then added and bitpacked while it is still in
- *   the core's caches, on whichever thread computed it. Unfused, the convolution's output (800 KB at 56x56x64) left
- *   the caches before the ADD read it back, and the ADD ran on the calling thread alone.
+ * - when an ADD (with or without that LceQuantize) adds the float output of the LceBconv2d just before it (QuickNet's
+ *   residual blocks), they run as one row-split step: each block of output rows is convolved and then added (and
+ *   bitpacked) while it is still in the core's caches, on whichever thread computed it. Unfused, the convolution's
+ *   output (800 KB at 56x56x64) left the caches before the ADD read it back, and the ADD ran on the calling thread
+ *   alone.
  * On its own, ADD + LceQuantize runs on the calling thread: splitting that memory-bound pass over two threads was
  * slower on the 2-core development VM (QuickNet's twelve fused steps, interleaved A/B: 0.69 -> 0.93 ms min, 1.3 ->
  * 2.6 ms median).
@@ -34,10 +35,10 @@ export function fuseWasmOps(backend: WasmBackend, options: FusionOptions = {}): 
   return (graph) => {
     const steps: FusedStep[] = [];
     for (let i = 0; i + 1 < graph.ops.length; i++) {
-      const triple = convolutions ? bconvThenAddPack(backend, graph, i) : null;
-      if (triple) {
-        steps.push(triple);
-        i += 2;
+      const conv = convolutions ? bconvThenAdd(backend, graph, i) : null;
+      if (conv) {
+        steps.push(conv);
+        i += conv.ops.length - 1;
         continue;
       }
       const pair = addThenQuantize(backend, graph, i);
@@ -65,27 +66,38 @@ function addThenQuantize(backend: WasmBackend, graph: FusionGraph, i: number): {
 }
 
 /**
- * LceBconv2d at op i on the wasm kernel with float output and no after-pass, whose output is an operand of the
- * ADD + LceQuantize at ops i + 1, i + 2 with one row per output pixel and the same channels.
+ * LceBconv2d at op i on the wasm kernel with float output and no after-pass, whose output is an operand of the ADD at
+ * op i + 1 (one row per output pixel, the same channels), with the LceQuantize at op i + 2 when that pair fuses.
  */
-function bconvThenAddPack(backend: WasmBackend, graph: FusionGraph, i: number): FusedStep | null {
+function bconvThenAdd(backend: WasmBackend, graph: FusionGraph, i: number): FusedStep | null {
   const conv = graph.ops[i]!, add = graph.ops[i + 1];
   if (!add || conv.type !== lceBconv2d.type || add.type !== addKernel.type) return null;
   const c = conv.state as FastBconv2dState;
   if (!c.plan || c.borders || c.ref.outputKind !== 'float32') return null;
   const y = conv.outputs[0]!;
   if (add.inputs[0] !== y && add.inputs[1] !== y) return null;
-  const args = (add.state as FastBinaryState).args;
+  const a = add.state as FastBinaryState;
+  const args = a.args;
   if (!args || args.rows !== c.plan.rows || args.channels !== c.ref.geometry.channelsOut) return null;
   const pair = addThenQuantize(backend, graph, i + 1);
-  if (!pair) return null;
-  return new BconvAddPackStep(backend, [i, i + 1, i + 2], c, pair.plan, pair.swapped);
+  if (pair) return new BconvAddStep(backend, [i, i + 1, i + 2], c, pair.plan, pair.swapped);
+  // No LceQuantize to fuse: the ADD rows alone, through an ADD + LceQuantize descriptor whose bits go nowhere.
+  const k = backend.kernels;
+  const addRows = `f32_add_rows__${k.isa}`;
+  if (!k.has(addRows)) return null;
+  const plan = prepareF32AddPack(k, {
+    rows: args.rows, channels: args.channels, broadcast: args.broadcast, actMin: args.actMin, actMax: args.actMax,
+  });
+  return new BconvAddStep(backend, [i, i + 1], c, { ...plan, kernel: addRows }, a.swapped);
 }
 
-/** Offsets of an ADD's operands and outputs in wasm memory (null when one is outside the arena). */
-function addPackOperands(b: WasmBackend, add: PreparedOp, quantize: PreparedOp, swapped: boolean): [number, number, number, number] | null {
+/**
+ * Offsets of an ADD's operands and outputs in wasm memory, with the bits of the LceQuantize after it (0 without
+ * one); null when one is outside the arena.
+ */
+function addPackOperands(b: WasmBackend, add: PreparedOp, quantize: PreparedOp | undefined, swapped: boolean): [number, number, number, number] | null {
   const x = b.offsetOf(add.inputs[swapped ? 1 : 0]!), y = b.offsetOf(add.inputs[swapped ? 0 : 1]!);
-  const out = b.offsetOf(add.outputs[0]!), bits = b.offsetOf(quantize.outputs[0]!);
+  const out = b.offsetOf(add.outputs[0]!), bits = quantize ? b.offsetOf(quantize.outputs[0]!) : 0;
   return x < 0 || y < 0 || out < 0 || bits < 0 ? null : [x, y, out, bits];
 }
 
@@ -115,7 +127,8 @@ class AddPackStep implements FusedStep {
   }
 }
 
-class BconvAddPackStep implements FusedStep {
+/** LceBconv2d + ADD (+ LceQuantize): the ADD's row kernel (f32_add_pack, or f32_add_rows) after each block of rows. */
+class BconvAddStep implements FusedStep {
   private readonly bound = [-1, -1, -1, -1];
   /** Rows per block on one thread: a whole number of GEMM tiles, about FUSED_BLOCK_BYTES of float output. */
   private readonly blockRows: number;
@@ -127,7 +140,7 @@ class BconvAddPackStep implements FusedStep {
   }
 
   run(ops: readonly PreparedOp[]): void {
-    const [convOp, add, quantize] = ops as [PreparedOp, PreparedOp, PreparedOp];
+    const [convOp, add, quantize] = ops as [PreparedOp, PreparedOp, PreparedOp | undefined];
     const b = this.backend, k = b.kernels, c = this.conv, plan = c.plan!;
     const input = b.offsetOf(convOp.inputs[0]!), output = b.offsetOf(convOp.outputs[0]!);
     const io = addPackOperands(b, add, quantize, this.swapped);
