@@ -58,7 +58,11 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
  * summed as an i64x2 "v128" with the pair shuffles: 196 vs 197 G, 0.837 vs 0.732, 0.660 vs 0.596, 0.590 vs 0.587,
  * 0.570 vs 0.583 (the last two take the unchanged chunked path; a repeat had 0.590 vs 0.571); the GEMM alone at K = 18
  * (3136 rows, float output) 0.829 vs 0.681 ms. The epilogue change alone: 0.764 ms on that GEMM, 0.820 on 56x56x64.
- * The im2col block size made no difference at K = 18 (32 to 454 rows: 0.711-0.720 ms on 56x56x64).
+ * The im2col block size made no difference at K = 18 (32 to 454 rows: 0.711-0.720 ms on 56x56x64). Tried and dropped
+ * (same-build A/B, min of 100-150 rounds): the weight pointer carried from one channel tile to the next instead of
+ * recomputed (56x56x64 0.690 → 0.705 ms, 28x28x128 0.589 → 0.604), the chunked path's accumulators packed into 3 v128
+ * (both rows' odd channel pairs in one; ±0.3 % on all layers and the peak), the old lane-by-lane epilogue on the
+ * chunked path (7x7x512 0.569 vs 0.571 ms, 14x14x256 0.586 vs 0.591).
  *
  * Elsewhere (arm64: i8x16.popcnt is one instruction, i64.popcnt is not native): the word-grain 1x16 tile, which beat
  * 1x8 (the best 4-word tile) on all four layers on x86: 56x56x64 0.98 vs 1.30 ms (1x8 pays a 4x4 horizontal sum per 4

@@ -190,8 +190,8 @@ function simdHybridTile(mr, nv, ns) {
     ...range(mr).slice(1).map((r) => `${ind}const o${r} = <usize>(min(m + ${r}, rows - 1) - m) * aStride;`),
   ];
   // K ≤ 31 steps (QuickNet's 56x56x64 and 28x28x128 3x3 layers: 18 and 36 words): the byte counts cannot overflow, so
-  // one pass with no chunk loop and no 32-bit accumulators live across it (12 of them, plus the 6 byte counts and the
-  // operands, exceed x64's 16 vector registers; measured 0.84 → 0.73 ms on 56x56x64)
+  // one pass with no chunk loop and no 32-bit accumulators: 0.84 → 0.73 ms on 56x56x64, more than the ~15 ops a tile
+  // saves would explain; keeping the chunked path's accumulators in 3 v128 instead of 6 did not speed it (±0.3 %)
   L.push(`  if (kWords <= ${31 * 2}) {`);
   L.push(`    for (let m = 0; m < rows; m += ${mr}) {`);
   L.push(...rowStart('      '));
