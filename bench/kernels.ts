@@ -213,7 +213,7 @@ if (json) {
   if (twoThreads) {
     const t = twoThreads;
     console.log(`  ${t.layer.padEnd(12)} ${t.variant.padEnd(26)} min: 1 thread ${t.oneThreadMs.toFixed(3)} ms, 2 threads ${t.twoThreadMs.toFixed(3)} ms: ${t.speedup.toFixed(2)}x; ` +
-      `median: ${t.oneThreadMedianMs.toFixed(3)} / ${t.twoThreadMedianMs.toFixed(3)} ms: ${t.medianSpeedup.toFixed(2)}x (target >= 1.8x)`);
+      `median: ${t.oneThreadMedianMs.toFixed(3)} / ${t.twoThreadMedianMs.toFixed(3)} ms: ${t.medianSpeedup.toFixed(2)}x (target: median speedup >= 1.8x)`);
   } else {
     console.log('  n/a: no SharedArrayBuffer in this runtime');
   }

@@ -23,7 +23,7 @@ export interface Report {
   versions: Record<string, string>;
   runs: number;
   warmup: number;
-  /** Pause before each inference so other engines' spinning threads are idle. */
+  /** Pause before each burst of inferences so other engines' spinning threads are idle. */
   gapMs: number;
   /** Inferences per request, back to back; the first is reported apart from the rest. */
   burst: number;
@@ -104,8 +104,10 @@ export function renderMarkdown(r: Report): string {
   L.push(`- Method: batch 1, the corpus input \`input_0.npy\`; every engine × thread count is a worker process holding its sessions; ` +
     `${r.warmup} warm-up round(s), then ${r.runs} timed rounds; each round runs every model in every worker as a burst of ${r.burst} ` +
     `back-to-back inference(s) after a ${r.gapMs} ms pause (so no engine's spinning threads are still running), the engine order rotating each round, so load on the shared machine hits all engines alike. ` +
-    'Medians of the timed runs, reported twice: **steady state** (runs 2..burst of each burst: an application running inference after inference) ' +
-    'and the **first inference after the pause** (the machine idle before it: worker threads asleep, on this VM idle vCPUs descheduled by the host). ' +
+    (r.burst >= 2
+      ? 'Medians of the timed runs, reported twice: **steady state** (runs 2..burst of each burst: an application running inference after inference) ' +
+        'and the **first inference after the pause** (the machine idle before it: worker threads asleep, on this VM idle vCPUs descheduled by the host). '
+      : 'Medians of the timed runs, each the first inference after the pause. ') +
     'Time is the inference call only (input tensor already built, output read back).');
   L.push('- Binary engines run the LCE `.tflite` of the corpus (lce-js also its own conversion of the `.h5`); the float ' +
     'engines run the **float twin** (same architecture, shapes and weights, Larq quantizers removed: ' +
@@ -178,7 +180,7 @@ export function renderMarkdown(r: Report): string {
   for (const k of r.checks) L.push(`| ${k.model} | ${k.what} | ${k.justified ? 'justified (#5)' : k.ok ? 'ok' : '**MISMATCH**'} | ${k.message} |`);
   L.push('');
 
-  L.push('## Where lce-js spends its time (one profiled run, 1 thread)', '');
+  L.push('## Where lce-js spends its time (one profiled run, 1 thread, ops unfused so each op type shows its own time)', '');
   for (const model of r.models) {
     const p = r.profiles[model];
     const w = r.works[model];
@@ -198,7 +200,7 @@ export function renderMarkdown(r: Report): string {
 
   L.push('## Sessions', '');
   L.push(`Median, min and p90 over the ${PHASE_TITLE[head]}; the last time column is the median first inference after the pause.`, '');
-  L.push('| engine | threads | model | load s | runs | median ms | min ms | p90 ms | first ms | detail |', '|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
+  L.push('| engine | threads | model | load s | samples | median ms | min ms | p90 ms | first ms | detail |', '|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
   for (const c of r.cells) {
     const xs = samples(c, head);
     const s = c.error || xs.length === 0 ? ['–', '–', '–', '–']

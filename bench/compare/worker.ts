@@ -15,7 +15,7 @@ interface Loaded {
   release(): Promise<void>;
   detail: string;
   work?: ModelWork;
-  /** lce-js: one run with the session's per-op profile, summed per op type. */
+  /** lce-js: one run with a per-op profile (ops unfused, so each type has its own time), summed per op type. */
   profile?(): Promise<Record<string, number>>;
 }
 
@@ -43,11 +43,18 @@ async function lceJs(bytes: Uint8Array, name: string, threads: number, input: Np
   return {
     work,
     async profile() {
-      const profile: OpProfile[] = [];
-      await session.run({ [inName]: x }, { profile });
-      const byType: Record<string, number> = {};
-      for (const p of profile) byType[p.type] = (byType[p.type] ?? 0) + p.ms;
-      return byType;
+      // A separate session without op fusion: fused, a convolution's time would include the ADD after it.
+      const unfused = await InferenceSession.create(bytes, { numThreads: threads, backend: 'wasm', modelName: name, fuseOps: false });
+      try {
+        const profile: OpProfile[] = [];
+        for (let i = 0; i < 3; i++) await unfused.run({ [inName]: x });
+        await unfused.run({ [inName]: x }, { profile });
+        const byType: Record<string, number> = {};
+        for (const p of profile) byType[p.type] = (byType[p.type] ?? 0) + p.ms;
+        return byType;
+      } finally {
+        await unfused.release();
+      }
     },
     detail: `${how}; backend ${session.backend}, ${session.threads} thread(s), arena ${(session.arenaBytes / 2 ** 20).toFixed(1)} MiB`,
     async run() {

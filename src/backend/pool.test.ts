@@ -214,6 +214,28 @@ describe('thread pool: dynamic row chunks', { skip: !hasSharedMemory() && 'no Sh
     }
   });
 
+  it('a trap in the second export fails the job like one in the first; the next job runs normally', async () => {
+    const k = countingKernels();
+    const pool = await ThreadPool.start(k, 2);
+    try {
+      for (let j = 0; j < 30; j++) {
+        const trap = (j * 37) % 300;
+        const first = descriptor(k, 100, 300, 300);
+        const second = descriptor(k, 1000, 300, 0, trap);
+        assert.throws(() => pool.runRows(k, 'count_rows', first, 300, 5, SCRATCH, 4, 2, { name: 'count_rows', desc: second }),
+          (e: unknown) => e instanceof WebAssembly.RuntimeError || (e instanceof LceError && e.code === 'LIMIT'));
+        assert.equal(counts(k, second, 300)[trap], 0);
+        const ok = descriptor(k, 100, 300, 300);
+        const okSecond = descriptor(k, 1000, 300, 0);
+        pool.runRows(k, 'count_rows', ok, 300, 5, SCRATCH, 4, 2, { name: 'count_rows', desc: okSecond });
+        assert.deepEqual(counts(k, ok, 300), new Array(300).fill(1), `job after trap ${j}`);
+        assert.deepEqual(counts(k, okSecond, 300), new Array(300).fill(1), `second export of the job after trap ${j}`);
+      }
+    } finally {
+      await pool.release();
+    }
+  });
+
   it('a Node process exits by itself with a worker asleep, released or not', () => {
     const pool = new URL('./pool.ts', import.meta.url).href;
     for (const release of [true, false]) {

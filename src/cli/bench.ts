@@ -21,7 +21,11 @@ export interface BenchResult {
   mean_ms: number;
   arena_bytes: number;
   latencies_ms: number[];
-  ops: { index: number; type: string; output_shape: number[]; ms: number; percent: number; gops: number; work_kind: string }[];
+  /**
+   * Per op; a fused step's time is its first op's (its `gops` then counts only that op's work), and the step's other
+   * ops have ms 0 and `fused_into` = that first op's index.
+   */
+  ops: { index: number; type: string; output_shape: number[]; ms: number; percent: number; gops: number; work_kind: string; fused_into?: number }[];
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -40,12 +44,16 @@ export async function benchSession(
   const latencies: number[] = [];
   const summaries: OpSummary[] = session.opSummaries();
   const opMs = new Float64Array(summaries.length);
+  const fusedInto = new Map<number, number>();
   const profile: OpProfile[] = [];
   for (let i = 0; i < opts.runs; i++) {
     const t0 = performance.now();
     await session.run(feeds, { profile });
     latencies.push(performance.now() - t0);
-    for (const p of profile) opMs[p.index] += p.ms;
+    for (const p of profile) {
+      opMs[p.index] += p.ms;
+      if (p.fusedInto !== undefined) fusedInto.set(p.index, p.fusedInto);
+    }
     opts.onProgress?.(opts.warmup + i + 1, total);
   }
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -63,6 +71,7 @@ export async function benchSession(
         percent: opTotal > 0 ? (100 * ms) / opTotal : 0,
         gops: ms > 0 ? s.work.ops / (ms * 1e6) : 0,
         work_kind: s.work.kind,
+        ...(fusedInto.has(s.index) ? { fused_into: fusedInto.get(s.index)! } : {}),
       };
     }),
   };
@@ -76,12 +85,21 @@ export function formatBench(r: BenchResult): string {
     '',
     '  op  type                  output shape          ms       %     G ops/s',
   ];
+  const stepOps = new Map<number, number[]>();
+  for (const o of r.ops) if (o.fused_into !== undefined) stepOps.set(o.fused_into, [...(stepOps.get(o.fused_into) ?? []), o.index]);
   for (const o of r.ops) {
-    lines.push(`${String(o.index).padStart(4)}  ${o.type.padEnd(20)}  ${`[${o.output_shape.join(',')}]`.padEnd(18)} ${o.ms.toFixed(3).padStart(8)} ${o.percent.toFixed(1).padStart(6)} ${(o.work_kind === 'other' ? '' : o.gops.toFixed(2)).padStart(10)}`);
+    const head = `${String(o.index).padStart(4)}  ${o.type.padEnd(20)}  ${`[${o.output_shape.join(',')}]`.padEnd(18)}`;
+    if (o.fused_into !== undefined) {
+      lines.push(`${head}    (runs in op ${o.fused_into}'s fused step)`);
+      continue;
+    }
+    const others = stepOps.get(o.index);
+    lines.push(`${head} ${o.ms.toFixed(3).padStart(8)} ${o.percent.toFixed(1).padStart(6)} ${(o.work_kind === 'other' ? '' : o.gops.toFixed(2)).padStart(10)}` +
+      (others ? `  (fused step: + op ${others.join(', ')})` : ''));
   }
   const byType = new Map<string, number>();
   for (const o of r.ops) byType.set(o.type, (byType.get(o.type) ?? 0) + o.percent);
-  lines.push('', 'by op type: ' + [...byType].sort((a, b) => b[1] - a[1]).map(([t, p]) => `${t} ${p.toFixed(1)}%`).join(', '));
+  lines.push('', (stepOps.size ? 'by op type (a fused step counted under its first op): ' : 'by op type: ') + [...byType].sort((a, b) => b[1] - a[1]).map(([t, p]) => `${t} ${p.toFixed(1)}%`).join(', '));
   return lines.join('\n') + '\n';
 }
 

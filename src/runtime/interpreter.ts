@@ -242,10 +242,10 @@ export class Interpreter {
   }
 
   /**
-   * Run every op in order. `onOp`, when given, is called after each op with its index and duration in ms; a fused
-   * step's time goes to its first op, and its other ops report 0.
+   * Run every op in order. `onOp`, when given, is called after each op with its index and duration in ms and the
+   * index of the first op of its step; a fused step's time goes to its first op, and its other ops report 0.
    */
-  invoke(onOp?: (op: PreparedOp, ms: number) => void): void {
+  invoke(onOp?: (op: PreparedOp, ms: number, stepFirst: number) => void): void {
     if (!onOp) {
       for (const step of this.steps) step.run();
       return;
@@ -254,7 +254,8 @@ export class Interpreter {
       const t0 = performance.now();
       step.run();
       const ms = performance.now() - t0;
-      step.ops.forEach((op, k) => onOp(op, k === 0 ? ms : 0));
+      const first = step.ops[0]!.index;
+      step.ops.forEach((op, k) => onOp(op, k === 0 ? ms : 0, first));
     }
   }
 }

@@ -54,7 +54,10 @@ export interface OpProfile {
   index: number;
   type: string;
   outputShape: readonly number[];
+  /** Time of the op, or of its whole fused step for the step's first op (0 for the step's other ops). */
   ms: number;
+  /** Set when the op ran inside a fused step that starts at another op: that op's index. */
+  fusedInto?: number;
 }
 
 export interface OpSummary {
@@ -253,8 +256,11 @@ export class InferenceSession {
     if (options.profile) {
       const profile = options.profile;
       profile.length = 0;
-      interp.invoke((op: PreparedOp, ms: number) => {
-        profile.push({ index: op.index, type: op.type, outputShape: op.outputs[0]?.spec.shape ?? [], ms });
+      interp.invoke((op: PreparedOp, ms: number, stepFirst: number) => {
+        profile.push({
+          index: op.index, type: op.type, outputShape: op.outputs[0]?.spec.shape ?? [], ms,
+          ...(stepFirst !== op.index ? { fusedInto: stepFirst } : {}),
+        });
       });
     } else {
       interp.invoke();

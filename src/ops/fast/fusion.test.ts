@@ -21,16 +21,17 @@ const FUSED_QUANTIZE = [3, 6, 9];
  */
 const FUSED_ADD = [2, 5, 8, 11];
 
-function residualNetwork(c: number, seed: number, h = 9, w = 7): Model {
+function residualNetwork(c: number, seed: number, h = 9, w = 7, opts: { padValues?: 0 | 1; batch?: number } = {}): Model {
   const rng = makeRng(seed);
   const words = bitpackedSize(c);
   const b = new ModelBuilder('fusion test');
-  const f32 = (name: string, shape = [1, h, w, c]) => b.addTensor({ name, dtype: 'float32', shape });
-  const bits = (name: string) => b.addTensor({ name, dtype: 'int32', shape: [1, h, w, words] });
+  const n = opts.batch ?? 1;
+  const f32 = (name: string, shape = [n, h, w, c]) => b.addTensor({ name, dtype: 'float32', shape });
+  const bits = (name: string) => b.addTensor({ name, dtype: 'int32', shape: [n, h, w, words] });
   const x = f32('x');
   const v = f32('v', [c]);
   const conv = {
-    channels_in: c, dilation_height_factor: 1, dilation_width_factor: 1, pad_values: 1, padding: 0, stride_height: 1,
+    channels_in: c, dilation_height_factor: 1, dilation_width_factor: 1, pad_values: opts.padValues ?? 1, padding: 0, stride_height: 1,
     stride_width: 1, fused_activation_function: 0,
   };
   const bconv = (input: number, name: string): number => {
@@ -76,7 +77,7 @@ async function run(model: Model, options: SessionOptions) {
   try {
     const dims = s.inputMetadata[0]!.dims, c = dims[3]!;
     const rng = makeRng(7);
-    const x = Float32Array.from({ length: dims[1]! * dims[2]! * c }, () => rng() * 2 - 1);
+    const x = Float32Array.from({ length: dims[0]! * dims[1]! * dims[2]! * c }, () => rng() * 2 - 1);
     x[0] = -0;
     const v = Float32Array.from({ length: c }, () => rng() - 0.5);
     const profile: OpProfile[] = [];
@@ -103,19 +104,31 @@ describe('ADD + LceQuantize fusion', () => {
         assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the step before it`);
         assert.equal(pairs.profile[i]!.ms, 0, `op ${i} ran inside the ADD before it`);
       }
-      for (const i of FUSED_ADD) assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the convolution before it`);
+      for (const i of FUSED_ADD) {
+        assert.equal(fused.profile[i]!.ms, 0, `op ${i} ran inside the convolution before it`);
+        assert.equal(fused.profile[i]!.fusedInto, i - 1);
+      }
+      for (const i of FUSED_QUANTIZE) assert.equal(fused.profile[i]!.fusedInto, i - 2);
+      assert.equal(pairs.profile[3]!.fusedInto, 2);
     });
   }
 
-  it('on two threads gives the one-thread bits', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
-    // 33 x 35 pixels x 64 channels: enough work to split the binary convolutions
-    const model = residualNetwork(64, 3, 33, 35);
+  for (const [c, h, w, padValues, batch] of [[64, 33, 35, 1, 1], [65, 33, 35, 0, 1], [33, 41, 43, 1, 1], [64, 17, 19, 0, 2]] as const) {
+    it(`on two threads gives the one-thread bits: ${c} channels, ${batch}x${h}x${w}, same-${padValues ? 'one' : 'zero'}`, { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
+    // enough work to split the binary convolutions; chunks end mid-row and mid-image
+    const model = residualNetwork(c, 3, h, w, { padValues, batch });
     const one = await run(model, { numThreads: 1 });
     const two = await run(model, { numThreads: 2 });
     const twoPairs = await run(model, { numThreads: 2, fuseOps: 'add-quantize' });
     assert.equal(two.threads, 2);
-    assert.deepEqual(two.outputs, one.outputs);
-    assert.deepEqual(twoPairs.outputs, one.outputs);
-    for (const i of FUSED_ADD) assert.equal(two.profile[i]!.ms, 0, `op ${i} ran inside the split convolution before it`);
-  });
+    assert.deepEqual(two.outputs, one.outputs, 'two vs one');
+    assert.deepEqual(twoPairs.outputs, one.outputs, 'two pairs vs one');
+    for (const i of FUSED_ADD) assert.equal(two.profile[i]!.fusedInto, i - 1, `op ${i} ran inside the split convolution before it`);
+    // fused on one thread = unfused; same-one also = reference (the wasm same-zero correction may differ from the
+    // reference kernel's in the last bit, its order of float additions being LCE's optimized kernel's)
+    const unfused = await run(model, { numThreads: 1, fuseOps: false });
+    assert.deepEqual(one.outputs, unfused.outputs, 'one vs unfused');
+    if (padValues === 1) assert.deepEqual(one.outputs, (await run(model, { backend: 'reference' })).outputs, 'one vs reference');
+    });
+  }
 });

@@ -130,13 +130,17 @@ class AddPackStep implements FusedStep {
 /** LceBconv2d + ADD (+ LceQuantize): the ADD's row kernel (f32_add_pack, or f32_add_rows) after each block of rows. */
 class BconvAddStep implements FusedStep {
   private readonly bound = [-1, -1, -1, -1];
-  /** Rows per block on one thread: a whole number of GEMM tiles, about FUSED_BLOCK_BYTES of float output. */
+  /**
+   * Rows per block on one thread: about FUSED_BLOCK_BYTES of float output, in whole output rows (a block that starts
+   * mid-row makes the kernel's stacked mode stack that row's inputs twice) made of whole GEMM tiles.
+   */
   private readonly blockRows: number;
 
   constructor(private readonly backend: WasmBackend, readonly ops: readonly number[], private readonly conv: FastBconv2dState,
     private readonly addPlan: F32AddPackPlan, private readonly swapped: boolean) {
-    const mr = conv.plan!.variant.mr;
-    this.blockRows = Math.max(1, Math.floor(FUSED_BLOCK_BYTES / (4 * conv.ref.geometry.channelsOut) / mr)) * mr;
+    const mr = conv.plan!.variant.mr, g = conv.ref.geometry;
+    const unit = g.outWidth % mr === 0 ? g.outWidth : g.outWidth * mr;
+    this.blockRows = Math.max(1, Math.round(FUSED_BLOCK_BYTES / (4 * g.channelsOut) / unit)) * unit;
   }
 
   run(ops: readonly PreparedOp[]): void {
