@@ -10,7 +10,7 @@
  * - Values: x = pixel / 255 · scale + offset (scale 1, offset 0 by default), or with mean/std
  *   x = (pixel / 255 − mean[c]) / std[c], mean and std in units of pixel / 255 (ImageNet: 0.485,0.456,0.406 and
  *   0.229,0.224,0.225). A single mean/std value applies to every channel.
- * - Negative flag values need the = form: --offset=-1 (node parseArgs).
+ * - Negative values work both as --offset -1 and --offset=-1 (run.ts joins the first form for node's parseArgs).
  * - int8/uint8 inputs: q = clamp(round(x / scale) + zeroPoint) with the input tensor's quantization.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';

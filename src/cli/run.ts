@@ -58,9 +58,30 @@ const stdio: RunIO = {
   get errTTY() { return Boolean(process.stderr.isTTY); },
 };
 
+/** Options of `lce run` whose value may be a negative number. */
+const NUMERIC_OPTIONS = new Set(['--seed', '--mean', '--std', '--scale', '--offset']);
+
+/**
+ * `--offset -1` as `--offset=-1`: node's parseArgs takes a value that starts with '-' for an option of its own and
+ * refuses it, so a numeric option followed by a negative number (or list) is joined to it first.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    if (NUMERIC_OPTIONS.has(a) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 export async function runRun(argv: string[], io: RunIO = stdio): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
+    args: joinNegativeValues(argv), allowPositionals: true,
     options: { input: { type: 'string', multiple: true }, random: { type: 'boolean' }, seed: { type: 'string' }, json: { type: 'boolean' }, count: { type: 'string' },
       image: { type: 'string' }, labels: { type: 'string' }, top: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' },
       scale: { type: 'string' }, offset: { type: 'string' }, resize: { type: 'string' } },
