@@ -62,7 +62,11 @@ export const BGEMM_VARIANTS: readonly BgemmVariant[] = [
  * (same-build A/B, min of 100-150 rounds): the weight pointer carried from one channel tile to the next instead of
  * recomputed (56x56x64 0.690 → 0.705 ms, 28x28x128 0.589 → 0.604), the chunked path's accumulators packed into 3 v128
  * (both rows' odd channel pairs in one; ±0.3 % on all layers and the peak), the old lane-by-lane epilogue on the
- * chunked path (7x7x512 0.569 vs 0.571 ms, 14x14x256 0.586 vs 0.591).
+ * chunked path (7x7x512 0.569 vs 0.571 ms, 14x14x256 0.586 vs 0.591). Left alone: V8 compiles the two K paths better
+ * or worse depending on what shares their function. The chunked path as a function of its own: peak 196 → 200 G,
+ * 14x14x256 0.590 → 0.574, 7x7x512 0.569 → 0.555 ms; but the one-pass path alone then loses (56x56x64 0.690 → 0.716,
+ * 28x28x128 0.588 → 0.597), and swapping the two paths' order inside one function changed nothing; one function
+ * serves the small-K layers this tile was tuned for.
  *
  * Elsewhere (arm64: i8x16.popcnt is one instruction, i64.popcnt is not native): the word-grain 1x16 tile, which beat
  * 1x8 (the best 4-word tile) on all four layers on x86: 56x56x64 0.98 vs 1.30 ms (1x8 pays a 4x4 horizontal sum per 4
