@@ -22,6 +22,11 @@ export interface BackendOptions {
   kernelLoader?: KernelLoader;
   /** Force the scalar or SIMD build (tests); default by feature detection. */
   isa?: Isa;
+  /**
+   * Test hook: every op that asked to split uses the pool, even in runs that do not poll and for ops too small to
+   * pay a worker's wake-up (op tests check the split path on mid-sized ops).
+   */
+  splitEveryOp?: boolean;
 }
 
 let defaultLoader: KernelLoader | null = null;
@@ -64,21 +69,27 @@ function cachingLoader(loader: KernelLoader): KernelLoader {
   };
 }
 
+/** Split ops from which a run keeps the pool's workers polling throughout (ThreadPool.beginRun). */
+export const RUN_POLLING_MIN_SPLIT_OPS = 4;
+
 export class WasmBackend {
   readonly kernels: WasmKernels;
   /** Threads an op may plan for (scratch copies); the pool exists only if some op asked for it. */
   readonly threads: number;
   private poolInstance: ThreadPool | null = null;
   private splitOpCount = 0;
+  private wakeWorthyCount = 0;
   private arenaBuffer: ArrayBufferLike | null = null;
 
   /** numThreads was given: a pool that fails to start is then an error, not a quiet fall back to one thread. */
   private readonly explicitThreads: boolean;
+  private readonly splitEveryOp: boolean;
 
-  private constructor(kernels: WasmKernels, threads: number, explicitThreads: boolean) {
+  private constructor(kernels: WasmKernels, threads: number, explicitThreads: boolean, splitEveryOp: boolean) {
     this.kernels = kernels;
     this.threads = threads;
     this.explicitThreads = explicitThreads;
+    this.splitEveryOp = splitEveryOp;
   }
 
   static async create(options: BackendOptions = {}): Promise<WasmBackend> {
@@ -91,7 +102,7 @@ export class WasmBackend {
     const kernels = await WasmKernels.load({
       loader, shared: threads > 1, ...(options.isa ? { isa: options.isa } : {}),
     });
-    return new WasmBackend(kernels, threads, options.numThreads !== undefined);
+    return new WasmBackend(kernels, threads, options.numThreads !== undefined, options.splitEveryOp === true);
   }
 
   /** The pool, once `start` made one (null on one thread, or when no op had work worth splitting). */
@@ -104,9 +115,27 @@ export class WasmBackend {
     return this.splitOpCount;
   }
 
-  /** Called by an op's prepare when it has work worth splitting across threads. */
-  requestThreads(): void {
+  /** Runs keep the workers polling from start to end (enough split ops that waking them per op would cost more). */
+  get runPolling(): boolean {
+    return this.splitOpCount >= RUN_POLLING_MIN_SPLIT_OPS;
+  }
+
+  /**
+   * Called by an op's prepare when it has work worth splitting across threads; `wakeWorthy`: enough work to pay for
+   * waking a sleeping worker (≈ 0.1 ms and more on this VM), so the op splits even in a run that does not poll.
+   */
+  requestThreads(wakeWorthy: boolean): void {
     this.splitOpCount++;
+    if (wakeWorthy) this.wakeWorthyCount++;
+  }
+
+  /**
+   * The pool for an op that asked to split, at eval: in runs that poll, or for wake-worthy ops; otherwise null (the
+   * op runs on the calling thread). A model with one or two mid-sized split ops (the corpus BiRealNet: a 0.1 ms
+   * stem) was slower on two threads than on one: each run paid a worker's wake-up.
+   */
+  poolFor(wakeWorthy: boolean): ThreadPool | null {
+    return wakeWorthy || this.runPolling || this.splitEveryOp ? this.poolInstance : null;
   }
 
   /**
@@ -126,9 +155,10 @@ export class WasmBackend {
     return t.data.buffer === this.arenaBuffer ? t.data.byteOffset : -1;
   }
 
-  /** Start the worker pool if an op asked for threads (ops run on one thread until then, and if it cannot start). */
+  /** Start the worker pool if some op will use it (ops run on one thread until then, and if it cannot start). */
   async start(): Promise<void> {
-    if (this.threads < 2 || this.splitOpCount === 0 || this.poolInstance) return;
+    const used = this.runPolling || this.wakeWorthyCount > 0 || (this.splitEveryOp && this.splitOpCount > 0);
+    if (this.threads < 2 || !used || this.poolInstance) return;
     try {
       this.poolInstance = await ThreadPool.start(this.kernels, this.threads);
     } catch (e) {

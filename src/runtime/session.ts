@@ -18,9 +18,6 @@ import type { KernelLoader } from '../backend/wasm.js';
 import { opWork, type OpWork } from '../analyze/work.js';
 import { expectedArrayName, Tensor, type TensorType } from './tensor.js';
 
-/** Split ops from which a run keeps the pool's workers polling throughout (ThreadPool.beginRun). */
-const RUN_POLLING_MIN_SPLIT_OPS = 4;
-
 export interface SessionOptions {
   /** Worker threads for the fast kernels (default: available cores). The reference backend always uses 1. */
   numThreads?: number;
@@ -222,7 +219,7 @@ export class InferenceSession {
     const interp = this.live();
     // Run-long polling pays where a run has several split ops, each of which would otherwise wake a worker. On a
     // tiny model the early wake-up costs more than it saves (the woken worker may first spin on this thread's core).
-    const pool = this.wasm && this.wasm.splitOps >= RUN_POLLING_MIN_SPLIT_OPS ? this.wasm.pool : null;
+    const pool = this.wasm?.runPolling ? this.wasm.pool : null;
     pool?.beginRun();
     try {
       return this.runOn(interp, feeds, options);

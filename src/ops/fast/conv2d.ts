@@ -33,7 +33,7 @@ export function fastConv2d(backend: WasmBackend): OpKernel<Conv2DOptions, FastCo
       const work = plan.rows * g.filterH * g.filterW * g.inC * g.outC;
       return planState(ref, {
         name: plan.variant.conv, desc: plan.desc, rows: plan.rows, grain: plan.variant.mr, scratch: plan.scratch,
-        scratchBytes: plan.scratchBytes, threads: plan.threads, split: worthSplitting(backend, work, plan.rows, plan.variant.mr),
+        scratchBytes: plan.scratchBytes, threads: plan.threads, ...worthSplitting(backend, work, plan.rows, plan.variant.mr),
       }, backend);
     },
     eval(state, inputs, outputs) {

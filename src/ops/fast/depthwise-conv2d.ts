@@ -31,7 +31,7 @@ export function fastDepthwiseConv2d(backend: WasmBackend): OpKernel<DepthwiseCon
       const work = plan.rows * g.filterH * g.filterW * g.inC * g.depthMultiplier;
       return planState(ref, {
         name: plan.kernel, desc: plan.desc, rows: plan.rows, grain: 1, scratch: 0, scratchBytes: 0,
-        threads: backend.threads, split: worthSplitting(backend, work, plan.rows, 1),
+        threads: backend.threads, ...worthSplitting(backend, work, plan.rows, 1),
       }, backend);
     },
     eval(state, inputs, outputs) {

@@ -19,6 +19,8 @@ export interface RowKernel {
   readonly threads: number;
   /** Worth splitting over the pool. */
   readonly split: boolean;
+  /** Worth splitting even when that means waking a sleeping worker (backend.poolFor). */
+  readonly wakeWorthy: boolean;
 }
 
 export interface FloatPlanState<R> {
@@ -30,7 +32,7 @@ export interface FloatPlanState<R> {
 }
 
 export function planState<R>(ref: R, kernel: RowKernel | null, backend: WasmBackend): FloatPlanState<R> {
-  if (kernel?.split) backend.requestThreads();
+  if (kernel?.split) backend.requestThreads(kernel.wakeWorthy);
   return { ref, kernel, boundInput: -1, boundOutput: -1 };
 }
 
@@ -48,8 +50,8 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
     state.boundInput = input;
     state.boundOutput = output;
   }
-  const pool = backend.pool;
-  if (kernel.split && pool) {
+  const pool = kernel.split ? backend.poolFor(kernel.wakeWorthy) : null;
+  if (pool) {
     pool.runRows(k, kernel.name, kernel.desc, kernel.rows, kernel.grain, kernel.scratch, kernel.scratchBytes, kernel.threads);
   } else {
     k.invoke(kernel.name, kernel.desc, 0, kernel.rows, kernel.scratch);
@@ -67,6 +69,11 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
  */
 export const FLOAT_SPLIT_MIN_WORK = 1 << 17;
 
-export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number): boolean {
-  return backend.threads > 1 && work >= FLOAT_SPLIT_MIN_WORK && rows >= 2 * backend.threads * grain;
+/** Work from which an op splits even in a run whose workers sleep between ops (≈ 0.2 ms of float work). */
+export const FLOAT_WAKE_MIN_WORK = 1 << 22;
+
+/** `split`: worth splitting over the pool; `wakeWorthy`: also when that wakes a sleeping worker. */
+export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number): { split: boolean; wakeWorthy: boolean } {
+  const split = backend.threads > 1 && work >= FLOAT_SPLIT_MIN_WORK && rows >= 2 * backend.threads * grain;
+  return { split, wakeWorthy: split && work >= FLOAT_WAKE_MIN_WORK };
 }

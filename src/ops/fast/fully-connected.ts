@@ -31,7 +31,7 @@ export function fastFullyConnected(backend: WasmBackend): OpKernel<FullyConnecte
       return planState(ref, {
         name: plan.variant.conv, desc: plan.desc, rows: plan.rows, grain: plan.variant.mr, scratch: plan.scratch,
         scratchBytes: plan.scratchBytes, threads: plan.threads,
-        split: worthSplitting(backend, g.batches * g.inDepth * g.outDepth, plan.rows, plan.variant.mr),
+        ...worthSplitting(backend, g.batches * g.inDepth * g.outDepth, plan.rows, plan.variant.mr),
       }, backend);
     },
     eval(state, inputs, outputs) {

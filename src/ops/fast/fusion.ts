@@ -155,8 +155,8 @@ class BconvAddStep implements FusedStep {
       c.boundOutput = output;
     }
     bindAddPack(b, this.addPlan, this.bound, io);
-    const pool = b.pool;
-    if (c.split && pool) {
+    const pool = c.split ? b.poolFor(c.wakeWorthy) : null;
+    if (pool) {
       pool.runRows(k, plan.variant.conv, plan.desc, plan.rows, plan.variant.mr, plan.scratch, plan.scratchBytes, plan.threads,
         { name: this.addPlan.kernel, desc: this.addPlan.desc });
       return;

@@ -20,6 +20,8 @@ export interface FastBconv2dState {
   readonly plan: Bconv2dPlan | null;
   /** Enough work to split across the pool's threads. */
   readonly split: boolean;
+  /** Enough to split even when that wakes a sleeping worker (backend.poolFor). */
+  readonly wakeWorthy: boolean;
   /**
    * Same-zero layers whose filter overhangs the image: the kernel computes same-one and these corrections are
    * added afterwards, per output pixel of one image (null: none).
@@ -76,8 +78,10 @@ function addBorderCorrections(b: BorderCorrections, g: Bconv2dGeometry, out: Flo
   }
 }
 
-/** Binary multiply-accumulates below which one thread is faster than waking the others (≈ 20 µs of work). */
+/** Binary multiply-accumulates below which one thread is faster than handing rows to the others (≈ 20 µs of work). */
 export const SPLIT_MIN_MACS = 1 << 22;
+/** Binary multiply-accumulates from which an op splits even in a run whose workers sleep between ops (≈ 0.17 ms). */
+export const SPLIT_WAKE_MIN_MACS = 1 << 25;
 
 const OUT_KIND: Record<LceBconv2dState['outputKind'], OutKindName> = { float32: 'f32', int8: 'i8', int32: 'bits' };
 
@@ -104,7 +108,7 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
       const usable = filter instanceof Int32Array && !ref.foldAtEval
         && (g.padMode !== 'same-zero' || borderPass || (ref.outputKind === 'float32' && !clamps && !overhang))
         && (ref.outputKind !== 'int32' || thresholds instanceof Int32Array);
-      if (!usable) return { ref, plan: null, split: false, borders: null, boundInput: -1, boundOutput: -1 };
+      if (!usable) return { ref, plan: null, split: false, wakeWorthy: false, borders: null, boundInput: -1, boundOutput: -1 };
       const borders = borderPass ? borderCorrections(g, filter, ref.transform!) : null;
       const plan = k.prepareBconv2d({
         geometry: borderPass ? { ...g, padMode: 'same-one' } : g, filter, output: OUT_KIND[ref.outputKind], threads: backend.threads,
@@ -112,8 +116,9 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
       });
       const macs = plan.rows * g.filterHeight * g.filterWidth * g.channelsPerGroup * g.channelsOut;
       const split = backend.threads > 1 && macs >= SPLIT_MIN_MACS && plan.rows >= 2 * backend.threads * plan.variant.mr;
-      if (split) backend.requestThreads();
-      return { ref, plan, split, borders, boundInput: -1, boundOutput: -1 };
+      const wakeWorthy = split && macs >= SPLIT_WAKE_MIN_MACS;
+      if (split) backend.requestThreads(wakeWorthy);
+      return { ref, plan, split, wakeWorthy, borders, boundInput: -1, boundOutput: -1 };
     },
     eval(state, inputs, outputs) {
       const plan = state.plan;
@@ -126,8 +131,8 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
             state.boundInput = input;
             state.boundOutput = output;
           }
-          const pool = backend.pool;
-          if (state.split && pool) pool.runBconv2d(k, plan);
+          const pool = state.split ? backend.poolFor(state.wakeWorthy) : null;
+          if (pool) pool.runBconv2d(k, plan);
           else k.runBconv2dRows(plan);
           if (state.borders) addBorderCorrections(state.borders, state.ref.geometry, outputs[0]!.data as Float32Array);
           return;

@@ -23,7 +23,7 @@ function fastPool(backend: WasmBackend, reference: OpKernel<Pool2DOptions, Pool2
       const work = plan.rows * g.filterH * g.filterW * g.channels;
       return planState(ref, {
         name: plan.kernel, desc: plan.desc, rows: plan.rows, grain: 1, scratch: 0, scratchBytes: 0,
-        threads: backend.threads, split: worthSplitting(backend, work, plan.rows, 1),
+        threads: backend.threads, ...worthSplitting(backend, work, plan.rows, 1),
       }, backend);
     },
     eval(state, inputs, outputs) {

@@ -71,7 +71,7 @@ export async function compareFastWithReference<O, S, R>(
   const op = opDef(inputs, outputs, customOptions, opts.builtinOptions);
   const want = runReference(reference, op, inputs, outputs);
   const backend = await WasmBackend.create({
-    kernelLoader: nodeKernelLoader, numThreads: opts.threads ?? 1, ...(opts.isa ? { isa: opts.isa } : {}),
+    kernelLoader: nodeKernelLoader, numThreads: opts.threads ?? 1, ...(opts.isa ? { isa: opts.isa } : {}), splitEveryOp: true,
   });
   try {
     const kernel = makeFast(backend);
