@@ -33,7 +33,8 @@ export interface ModelFiles {
 
 export type WorkerRequest =
   | { type: 'load'; key: string; model: ModelFiles }
-  | { type: 'run'; key: string; n: number; wantOutput: boolean }
+  /** At least n inferences back to back, and more until they took minMs in all (default 0). */
+  | { type: 'run'; key: string; n: number; minMs?: number; wantOutput: boolean }
   /** lce-js only: one profiled run, milliseconds per op type. */
   | { type: 'profile'; key: string }
   | { type: 'close' };

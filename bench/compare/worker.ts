@@ -172,6 +172,8 @@ if (!engineArg || !(ENGINES as readonly string[]).includes(engineArg) || engineA
 const engine = engineArg as NodeEngineName;
 const threads = Number(threadsArg ?? '1');
 const sessions = new Map<string, Loaded>();
+/** Upper bound on one burst (a sub-microsecond model and a long minMs must still end). */
+const MAX_BURST_RUNS = 10_000;
 
 function reply(r: WorkerResponse): void {
   process.send!(r);
@@ -191,10 +193,14 @@ async function handle(req: WorkerRequest): Promise<WorkerResponse> {
       if (!s) throw new Error(`no session ${req.key}`);
       const times: number[] = [];
       let last: { data: Float32Array; shape: number[] } | undefined;
-      for (let i = 0; i < req.n; i++) {
+      const minMs = req.minMs ?? 0;
+      let total = 0;
+      for (let i = 0; (i < req.n || total < minMs) && i < MAX_BURST_RUNS; i++) {
         const t0 = performance.now();
         last = await s.run();
-        times.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        times.push(ms);
+        total += ms;
       }
       return req.wantOutput && last
         ? { ok: true, type: 'ran', times, output: Array.from(last.data), outputShape: last.shape }
