@@ -299,8 +299,8 @@ let ceiling: Report['ceiling'] = null;
 if (withCeiling) {
   log('wasm binary micro-kernel peak (bench/kernels.ts --json)');
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'kernels.ts'), '--json'], { encoding: 'utf8' });
-  const k = JSON.parse(out) as { isa: string; bestPeak: { variant: string; gmacs: number } };
-  ceiling = { isa: k.isa, variant: k.bestPeak.variant, gmacsPerThread: k.bestPeak.gmacs };
+  const k = JSON.parse(out) as { isa: string; headline: { variant: string; peak: number } };
+  ceiling = { isa: k.isa, variant: k.headline.variant, gmacsPerThread: k.headline.peak };
 }
 
 // ---------------------------------------------------------------- report
