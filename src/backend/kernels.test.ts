@@ -5,7 +5,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bconv2dGeometry, backTransformConstant, foldOutputTransform, bconv2dFloat, bconv2dInt8, bconv2dBitpacked,
-  type BconvOutputTransform,
+  type BconvOutputTransform, type Bconv2dGeometry,
 } from '../reference/bconv2d.js';
 import { bmaxpool2d, bmaxpool2dGeometry } from '../reference/bmaxpool.js';
 import { packFloat32, packInt8, unpackFloat32, unpackInt8, int8UnpackValues, bitpackedSize } from '../reference/bitpack.js';
@@ -56,6 +56,18 @@ function k(isa: Isa): WasmKernels {
   return w;
 }
 
+
+/** The reference kernels' float, int8 and bitpacked outputs of one binary convolution case. */
+function referenceOutputs(g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, tf: BconvOutputTransform, ti: BconvOutputTransform,
+  thresholds: Int32Array, rows: number, cout: number): { wantF: Float32Array; wantI: Int8Array; wantB: Int32Array } {
+  const wantF = new Float32Array(rows * cout);
+  bconv2dFloat(g, input, filter, tf, wantF);
+  const wantI = new Int8Array(rows * cout);
+  bconv2dInt8(g, input, filter, ti, wantI);
+  const wantB = new Int32Array(rows * bitpackedSize(cout));
+  bconv2dBitpacked(g, input, filter, thresholds, wantB);
+  return { wantF, wantI, wantB };
+}
 describe('kernel builds', () => {
   it('export every listed variant of their ISA and nothing SIMD in the scalar build', () => {
     for (const isa of ISAS) {
@@ -271,12 +283,7 @@ describe('LceBconv2d kernels', () => {
           const act = acts[ci % acts.length]!;
           const tf = transformFor(kk, act, multiplier, bias, c.cout, 1, 0);
           const ti = transformFor(kk, act, multiplier, bias, c.cout, 0.05, 3);
-          const wantF = new Float32Array(rows * c.cout);
-          bconv2dFloat(g, input, filter, tf, wantF);
-          const wantI = new Int8Array(rows * c.cout);
-          bconv2dInt8(g, input, filter, ti, wantI);
-          const wantB = new Int32Array(rows * bitpackedSize(c.cout));
-          bconv2dBitpacked(g, input, filter, thresholds, wantB);
+          const { wantF, wantI, wantB } = referenceOutputs(g, input, filter, tf, ti, thresholds, rows, c.cout);
           const mark = w.mark();
           const pin = w.put(input);
           for (const [output, want] of [['f32', wantF], ['i8', wantI], ['bits', wantB]] as const) {
@@ -305,12 +312,7 @@ describe('LceBconv2d kernels', () => {
           const rows = g.batch * g.outHeight * g.outWidth;
           const tf = transformFor(kk, Activation.NONE, multiplier, bias, c.cout, 1, 0);
           const ti = transformFor(kk, Activation.RELU, multiplier, bias, c.cout, 0.05, 3);
-          const wantF = new Float32Array(rows * c.cout);
-          bconv2dFloat(g, input, filter, tf, wantF);
-          const wantI = new Int8Array(rows * c.cout);
-          bconv2dInt8(g, input, filter, ti, wantI);
-          const wantB = new Int32Array(rows * bitpackedSize(c.cout));
-          bconv2dBitpacked(g, input, filter, thresholds, wantB);
+          const { wantF, wantI, wantB } = referenceOutputs(g, input, filter, tf, ti, thresholds, rows, c.cout);
           const mark = w.mark();
           const pin = w.put(input);
           const stackable = (c.fh * c.fw * bitpackedSize(c.cin)) % v.stepWords === 0 && g.outWidth % v.mr === 0;
