@@ -42,10 +42,11 @@ const warmup = Number(opt('warmup') ?? 3);
 const gapMs = Number(opt('gap-ms') ?? 20);
 // Inferences per request, back to back. The first one after the pause meets what an idle machine leaves behind
 // (threads asleep, an idle vCPU descheduled by the host, caches refilled by the other engines): it is reported on
-// its own. Runs 2..burst are the steady state an application running inference after inference sees.
+// its own. Runs 2.. are the steady state an application running inference after inference sees.
 const burst = Number(opt('burst') ?? 4);
 // ... and at least this long in all: a 0.2 ms model gets enough back-to-back runs to leave the wake-up behind too.
-const burstMs = Number(opt('burst-ms') ?? 25);
+// With --burst 1 (first inferences only) the default is 0, so no burst grows past its first run.
+const burstMs = Number(opt('burst-ms') ?? (burst === 1 ? 0 : 25));
 const threadCounts = (opt('threads') ?? '1,2').split(',').map(Number);
 const engines = (opt('engines') ?? ENGINES.join(',')).split(',') as EngineName[];
 const outDir = resolve(ROOT, opt('out') ?? 'bench/results');

@@ -171,6 +171,10 @@ export function renderMarkdown(r: Report): string {
       for (const [e, need] of Object.entries(TARGETS) as [EngineName, number][]) {
         const c = cell(r, e, model, t);
         if (!c || c.error || !Number.isFinite(base)) continue;
+        if (samples(c, head).length === 0) {
+          L.push(`| ${model} | ${t} | ${e} | ${need}× | n/a | no samples for the ${PHASE_TITLE[head]} (every burst one run) |${hasSteady(r) ? ' |' : ''}`);
+          continue;
+        }
         const ratio = median(samples(c, head)) / base;
         const first = hasSteady(r) ? ` ${(median(c.firstTimes) / firstBase).toFixed(2)}× |` : '';
         L.push(`| ${model} | ${t} | ${e} | ${need}× | ${ratio.toFixed(2)}× | ${ratio >= need ? 'met' : 'missed'} |${first}`);

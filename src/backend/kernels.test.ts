@@ -56,7 +56,6 @@ function k(isa: Isa): WasmKernels {
   return w;
 }
 
-
 /** The reference kernels' float, int8 and bitpacked outputs of one binary convolution case. */
 function referenceOutputs(g: Bconv2dGeometry, input: Int32Array, filter: Int32Array, tf: BconvOutputTransform, ti: BconvOutputTransform,
   thresholds: Int32Array, rows: number, cout: number): { wantF: Float32Array; wantI: Int8Array; wantB: Int32Array } {
@@ -68,6 +67,7 @@ function referenceOutputs(g: Bconv2dGeometry, input: Int32Array, filter: Int32Ar
   bconv2dBitpacked(g, input, filter, thresholds, wantB);
   return { wantF, wantI, wantB };
 }
+
 describe('kernel builds', () => {
   it('export every listed variant of their ISA and nothing SIMD in the scalar build', () => {
     for (const isa of ISAS) {

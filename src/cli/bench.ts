@@ -59,7 +59,8 @@ export async function benchSession(
   const sorted = [...latencies].sort((a, b) => a - b);
   const opTotal = opMs.reduce((a, b) => a + b, 0) / opts.runs;
   return {
-    model: name, threads: opts.threads, runs: opts.runs, warmup: opts.warmup,
+    // the threads the session runs on: fewer than asked when no op is worth splitting (WasmBackend.start)
+    model: name, threads: session.threads, runs: opts.runs, warmup: opts.warmup,
     min_ms: sorted[0]!, median_ms: percentile(sorted, 50), p90_ms: percentile(sorted, 90),
     mean_ms: latencies.reduce((a, b) => a + b, 0) / latencies.length,
     arena_bytes: session.arenaBytes,

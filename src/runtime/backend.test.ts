@@ -26,23 +26,26 @@ function randomWords(rng: () => number, n: number): Int32Array {
   return Int32Array.from({ length: n }, () => (Math.floor(rng() * 65536) | (Math.floor(rng() * 65536) << 16)) | 0);
 }
 
-/** x → LceQuantize → LceBconv2d 3x3 (float, ReLU) → LceQuantize → LceBconv2d 3x3 (bitpacked) → LceBMaxPool2d → LceDequantize. */
-export function binaryNetwork(seed = 1): Model {
+/**
+ * x → LceQuantize → LceBconv2d 3x3 (float, ReLU) → LceQuantize → LceBconv2d 3x3 (bitpacked) → LceBMaxPool2d → LceDequantize,
+ * on h rows (even).
+ */
+export function binaryNetwork(seed = 1, h = H): Model {
   const rng = makeRng(seed);
   const b = new ModelBuilder('threads test');
   const words = bitpackedSize(C);
-  const x = b.addTensor({ name: 'x', dtype: 'float32', shape: [1, H, W, C] });
-  const q1 = b.addTensor({ name: 'q1', dtype: 'int32', shape: [1, H, W, words] });
+  const x = b.addTensor({ name: 'x', dtype: 'float32', shape: [1, h, W, C] });
+  const q1 = b.addTensor({ name: 'q1', dtype: 'int32', shape: [1, h, W, words] });
   const f1 = b.addTensor({ name: 'f1', dtype: 'int32', shape: [C, 3, 3, words], data: randomWords(rng, C * 9 * words) });
   const m1 = b.addTensor({ name: 'm1', dtype: 'float32', shape: [C], data: Float32Array.from({ length: C }, () => rng() * 0.2 - 0.1) });
   const b1 = b.addTensor({ name: 'b1', dtype: 'float32', shape: [C], data: Float32Array.from({ length: C }, () => rng() * 8 - 4) });
-  const y1 = b.addTensor({ name: 'y1', dtype: 'float32', shape: [1, H, W, C] });
-  const q2 = b.addTensor({ name: 'q2', dtype: 'int32', shape: [1, H, W, words] });
+  const y1 = b.addTensor({ name: 'y1', dtype: 'float32', shape: [1, h, W, C] });
+  const q2 = b.addTensor({ name: 'q2', dtype: 'int32', shape: [1, h, W, words] });
   const f2 = b.addTensor({ name: 'f2', dtype: 'int32', shape: [C, 3, 3, words], data: randomWords(rng, C * 9 * words) });
   const t2 = b.addTensor({ name: 't2', dtype: 'int32', shape: [C], data: Int32Array.from({ length: C }, () => Math.floor(rng() * 576)) });
-  const y2 = b.addTensor({ name: 'y2', dtype: 'int32', shape: [1, H, W, words] });
-  const p = b.addTensor({ name: 'p', dtype: 'int32', shape: [1, H / 2, W / 2, words] });
-  const out = b.addTensor({ name: 'out', dtype: 'float32', shape: [1, H / 2, W / 2, C] });
+  const y2 = b.addTensor({ name: 'y2', dtype: 'int32', shape: [1, h, W, words] });
+  const p = b.addTensor({ name: 'p', dtype: 'int32', shape: [1, h / 2, W / 2, words] });
+  const out = b.addTensor({ name: 'out', dtype: 'float32', shape: [1, h / 2, W / 2, C] });
   const conv = {
     channels_in: C, dilation_height_factor: 1, dilation_width_factor: 1, pad_values: 1, padding: 0, stride_height: 1, stride_width: 1,
   };
@@ -57,11 +60,11 @@ export function binaryNetwork(seed = 1): Model {
   return b.finish();
 }
 
-async function outputsOf(model: Model, options: Parameters<typeof InferenceSession.createFromModel>[1], seed: number) {
+async function outputsOf(model: Model, options: Parameters<typeof InferenceSession.createFromModel>[1], seed: number, h = H) {
   const s = await InferenceSession.createFromModel(model, options);
   try {
     const rng = makeRng(seed);
-    const x = new Tensor('float32', Float32Array.from({ length: H * W * C }, () => rng() - 0.5), [1, H, W, C]);
+    const x = new Tensor('float32', Float32Array.from({ length: h * W * C }, () => rng() - 0.5), [1, h, W, C]);
     const first = await s.run({ x });
     const second = await s.run({ x });
     assert.deepEqual(second, first, 'a second run gives the same outputs');
@@ -80,6 +83,16 @@ describe('wasm backend', () => {
     assert.equal(wasm.backend, 'wasm');
     assert.equal(wasm.threads, 1);
     assert.deepEqual(wasm.outputs, ref.outputs);
+  });
+
+  it('two split ops too small to pay a worker\'s wake-up run on the calling thread: no pool, same outputs', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {
+    // 30x26x64 3x3: 28.7 M binary MACs per convolution, enough to split (2^22) but below the wake-up bar (2^25), and
+    // two split ops are too few for run-long polling
+    const model = binaryNetwork(5, 30);
+    const one = await outputsOf(model, { numThreads: 1 }, 6, 30);
+    const two = await outputsOf(model, { numThreads: 2 }, 6, 30);
+    assert.equal(two.threads, 1, 'no pool was started');
+    assert.deepEqual(two.outputs, one.outputs);
   });
 
   it('on two threads gives the one-thread outputs bit for bit', { skip: !hasSharedMemory() && 'no SharedArrayBuffer' }, async () => {

@@ -74,7 +74,7 @@ export const RUN_POLLING_MIN_SPLIT_OPS = 4;
 
 export class WasmBackend {
   readonly kernels: WasmKernels;
-  /** Threads an op may plan for (scratch copies); the pool exists only if some op asked for it. */
+  /** Threads an op may plan for (scratch copies); the pool exists only if some op will use it (see start). */
   readonly threads: number;
   private poolInstance: ThreadPool | null = null;
   private splitOpCount = 0;
@@ -105,14 +105,9 @@ export class WasmBackend {
     return new WasmBackend(kernels, threads, options.numThreads !== undefined, options.splitEveryOp === true);
   }
 
-  /** The pool, once `start` made one (null on one thread, or when no op had work worth splitting). */
+  /** The pool, once `start` made one (null on one thread, or when no op will use it). */
   get pool(): ThreadPool | null {
     return this.poolInstance;
-  }
-
-  /** Ops whose prepare asked for threads: how many wake-ups a run would pay without run-long polling. */
-  get splitOps(): number {
-    return this.splitOpCount;
   }
 
   /** Runs keep the workers polling from start to end (enough split ops that waking them per op would cost more). */
@@ -121,8 +116,8 @@ export class WasmBackend {
   }
 
   /**
-   * Called by an op's prepare when it has work worth splitting across threads; `wakeWorthy`: enough work to pay for
-   * waking a sleeping worker (≈ 0.1 ms and more on this VM), so the op splits even in a run that does not poll.
+   * Called by an op's prepare when it has work worth splitting across threads; `wakeWorthy`: enough work (≈ 0.2 ms)
+   * to pay for waking a sleeping worker, so the op splits even in a run that does not poll.
    */
   requestThreads(wakeWorthy: boolean): void {
     this.splitOpCount++;
@@ -134,8 +129,8 @@ export class WasmBackend {
    * op runs on the calling thread). A model with one or two mid-sized split ops (the corpus BiRealNet: a 0.1 ms
    * stem) was slower on two threads than on one: each run paid a worker's wake-up.
    */
-  poolFor(wakeWorthy: boolean): ThreadPool | null {
-    return wakeWorthy || this.runPolling || this.splitEveryOp ? this.poolInstance : null;
+  poolFor(op: { readonly split: boolean; readonly wakeWorthy: boolean }): ThreadPool | null {
+    return op.split && (op.wakeWorthy || this.runPolling || this.splitEveryOp) ? this.poolInstance : null;
   }
 
   /**
@@ -155,7 +150,10 @@ export class WasmBackend {
     return t.data.buffer === this.arenaBuffer ? t.data.byteOffset : -1;
   }
 
-  /** Start the worker pool if some op will use it (ops run on one thread until then, and if it cannot start). */
+  /**
+   * Start the worker pool if some op will use it: runs poll (4 or more split ops), or an op is wake-worthy (ops run on
+   * one thread until then, and if it cannot start).
+   */
   async start(): Promise<void> {
     const used = this.runPolling || this.wakeWorthyCount > 0 || (this.splitEveryOp && this.splitOpCount > 0);
     if (this.threads < 2 || !used || this.poolInstance) return;

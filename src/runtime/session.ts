@@ -163,7 +163,7 @@ export class InferenceSession {
     return this.wasm ? 'wasm' : 'reference';
   }
 
-  /** Threads the session's kernels use (1 on the reference backend or when nothing was worth splitting). */
+  /** Threads the session's kernels use (1 on the reference backend, or when no op splits: see WasmBackend.start). */
   get threads(): number {
     return this.wasm?.pool?.threads ?? 1;
   }

@@ -50,7 +50,7 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
     state.boundInput = input;
     state.boundOutput = output;
   }
-  const pool = kernel.split ? backend.poolFor(kernel.wakeWorthy) : null;
+  const pool = backend.poolFor(kernel);
   if (pool) {
     pool.runRows(k, kernel.name, kernel.desc, kernel.rows, kernel.grain, kernel.scratch, kernel.scratchBytes, kernel.threads);
   } else {
@@ -62,8 +62,8 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
 /**
  * Multiply-accumulates (or window reads) below which one thread beats waking the others. 1 << 17 (was 1 << 19) also
  * splits QuickNet's depthwise convolutions (56x56x16 and 28x28x64: 451 k MACs, 0.1-0.15 ms each) and its last max
- * pool: with the workers polling through a run (models with at least 4 split ops, session.ts
- * RUN_POLLING_MIN_SPLIT_OPS) a split costs a few µs. No corpus model crosses that count (split ops QuickNet 22 -> 27,
+ * pool: with the workers polling through a run (models with at least 4 split ops, backend.ts
+ * RUN_POLLING_MIN_SPLIT_OPS) a split costs a few µs; in runs that do not poll, only ops from FLOAT_WAKE_MIN_WORK split. No corpus model crosses that count (split ops QuickNet 22 -> 27,
  * QuickNetSmall 21 -> 26, BiRealNet 1 -> 1). QuickNet on 2 threads, separate processes alternating (the VM is noisy):
  * median 13.44 / 13.62 / 12.02 / 13.27 ms -> 12.20 / 13.16 / 11.65 / 12.63 ms.
  */

@@ -155,7 +155,7 @@ class BconvAddStep implements FusedStep {
       c.boundOutput = output;
     }
     bindAddPack(b, this.addPlan, this.bound, io);
-    const pool = c.split ? b.poolFor(c.wakeWorthy) : null;
+    const pool = b.poolFor(c);
     if (pool) {
       pool.runRows(k, plan.variant.conv, plan.desc, plan.rows, plan.variant.mr, plan.scratch, plan.scratchBytes, plan.threads,
         { name: this.addPlan.kernel, desc: this.addPlan.desc });

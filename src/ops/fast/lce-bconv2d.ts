@@ -131,7 +131,7 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
             state.boundInput = input;
             state.boundOutput = output;
           }
-          const pool = state.split ? backend.poolFor(state.wakeWorthy) : null;
+          const pool = backend.poolFor(state);
           if (pool) pool.runBconv2d(k, plan);
           else k.runBconv2dRows(plan);
           if (state.borders) addBorderCorrections(state.borders, state.ref.geometry, outputs[0]!.data as Float32Array);
