@@ -51,40 +51,50 @@ interface LayerResult { layer: string; variant: string; ms: number; gmacs: numbe
 
 // Micro-kernel peak: 24 rows x 64 words (2048 bits) x 64 channels, accumulators out: ~28 KB, L1-resident.
 const PEAK_ROWS = 24, PEAK_K_WORDS = 64, PEAK_N = 64;
-const peaks: PeakResult[] = [];
-for (const v of availableIn(BGEMM_VARIANTS, w.isa)) {
-  const mark = w.mark();
+const PEAK_MACS = PEAK_ROWS * PEAK_N * PEAK_K_WORDS * 32;
+/** One call of the variant's GEMM tile loop on the peak case (allocates in wasm memory: release with a mark). */
+function peakCall(variant: string): () => void {
   const g = bconv2dGeometry({
     inputShape: [1, PEAK_ROWS, 1, PEAK_K_WORDS], filterShape: [PEAK_N, 1, 1, PEAK_K_WORDS], channelsIn: PEAK_K_WORDS * 32,
     groups: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.VALID, padValues: 0,
   });
   const a = w.put(randomWords(PEAK_ROWS * PEAK_K_WORDS));
   const out = w.alloc(PEAK_ROWS * PEAK_N * 4);
-  const plan = w.prepareBconv2d({ geometry: g, filter: randomWords(PEAK_N * PEAK_K_WORDS), output: 'accum', variant: v.name, input: a, out });
-  const s = timeMin(() => w.runBgemm(plan, a, PEAK_ROWS));
-  peaks.push({ variant: v.name, gmacs: (PEAK_ROWS * PEAK_N * PEAK_K_WORDS * 32) / s / 1e9 });
-  w.release(mark);
+  const plan = w.prepareBconv2d({ geometry: g, filter: randomWords(PEAK_N * PEAK_K_WORDS), output: 'accum', variant, input: a, out });
+  return () => w.runBgemm(plan, a, PEAK_ROWS);
 }
 
 const LAYERS = [[56, 64], [28, 128], [14, 256], [7, 512]] as const;
+const layerMacs = (hw: number, c: number): number => hw * hw * c * c * 9;
+/** One call of LceBconv2d on a QuickNet 3x3 layer (same-one, float output) with the variant (release with a mark). */
+function layerCall(variant: string, hw: number, c: number): () => void {
+  const words = c / 32;
+  const g = bconv2dGeometry({
+    inputShape: [1, hw, hw, words], filterShape: [c, 3, 3, words], channelsIn: c, groups: 1, strideHeight: 1,
+    strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.SAME, padValues: 1,
+  });
+  const plan = w.prepareBconv2d({
+    geometry: g, filter: randomWords(c * 9 * words), output: 'f32', transform: floatTransform(backTransformConstant(g), c),
+    variant, input: w.put(randomWords(hw * hw * words)), out: w.alloc(hw * hw * c * 4),
+  });
+  return () => w.runBconv2dRows(plan);
+}
+
+const peaks: PeakResult[] = [];
+for (const v of availableIn(BGEMM_VARIANTS, w.isa)) {
+  const mark = w.mark();
+  const s = timeMin(peakCall(v.name));
+  peaks.push({ variant: v.name, gmacs: PEAK_MACS / s / 1e9 });
+  w.release(mark);
+}
+
 const layers: LayerResult[] = [];
 for (const v of availableIn(BGEMM_VARIANTS, w.isa)) {
   const peak = peaks.find((p) => p.variant === v.name)!.gmacs;
   for (const [hw, c] of LAYERS) {
     const mark = w.mark();
-    const words = c / 32;
-    const g = bconv2dGeometry({
-      inputShape: [1, hw, hw, words], filterShape: [c, 3, 3, words], channelsIn: c, groups: 1, strideHeight: 1,
-      strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.SAME, padValues: 1,
-    });
-    const input = w.put(randomWords(hw * hw * words));
-    const out = w.alloc(hw * hw * c * 4);
-    const plan = w.prepareBconv2d({
-      geometry: g, filter: randomWords(c * 9 * words), output: 'f32', transform: floatTransform(backTransformConstant(g), c),
-      variant: v.name, input, out,
-    });
-    const s = timeMin(() => w.runBconv2dRows(plan), 100, 5);
-    const gmacs = (hw * hw * c * c * 9) / s / 1e9;
+    const s = timeMin(layerCall(v.name, hw, c), 100, 5);
+    const gmacs = layerMacs(hw, c) / s / 1e9;
     layers.push({ layer: `${hw}x${hw}x${c}`, variant: v.name, ms: s * 1e3, gmacs, peak, ratio: gmacs / peak });
     w.release(mark);
   }
@@ -191,29 +201,10 @@ interface Headline { variant: string; rounds: number; peak: number; layers: { la
 function interleavedHeadline(rounds: number): Headline {
   const variant = preferredBgemm(w.isa, hasX86Swizzle());
   const mark = w.mark();
-  const pg = bconv2dGeometry({
-    inputShape: [1, PEAK_ROWS, 1, PEAK_K_WORDS], filterShape: [PEAK_N, 1, 1, PEAK_K_WORDS], channelsIn: PEAK_K_WORDS * 32,
-    groups: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.VALID, padValues: 0,
-  });
-  const pa = w.put(randomWords(PEAK_ROWS * PEAK_K_WORDS));
-  const peakPlan = w.prepareBconv2d({
-    geometry: pg, filter: randomWords(PEAK_N * PEAK_K_WORDS), output: 'accum', variant, input: pa, out: w.alloc(PEAK_ROWS * PEAK_N * 4),
-  });
   const cases: { label: string; macs: number; calls: number; fn: () => void }[] = [
-    { label: 'peak', macs: PEAK_ROWS * PEAK_N * PEAK_K_WORDS * 32, calls: 200, fn: () => w.runBgemm(peakPlan, pa, PEAK_ROWS) },
+    { label: 'peak', macs: PEAK_MACS, calls: 200, fn: peakCall(variant) },
+    ...LAYERS.map(([hw, c]) => ({ label: `${hw}x${hw}x${c}`, macs: layerMacs(hw, c), calls: 3, fn: layerCall(variant, hw, c) })),
   ];
-  for (const [hw, c] of LAYERS) {
-    const words = c / 32;
-    const g = bconv2dGeometry({
-      inputShape: [1, hw, hw, words], filterShape: [c, 3, 3, words], channelsIn: c, groups: 1, strideHeight: 1,
-      strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padding: Padding.SAME, padValues: 1,
-    });
-    const plan = w.prepareBconv2d({
-      geometry: g, filter: randomWords(c * 9 * words), output: 'f32', transform: floatTransform(backTransformConstant(g), c),
-      variant, input: w.put(randomWords(hw * hw * words)), out: w.alloc(hw * hw * c * 4),
-    });
-    cases.push({ label: `${hw}x${hw}x${c}`, macs: hw * hw * c * c * 9, calls: 3, fn: () => w.runBconv2dRows(plan) });
-  }
   const bestSec = cases.map(() => Infinity);
   for (const c of cases) c.fn();
   for (let r = 0; r < rounds; r++) {

@@ -60,20 +60,26 @@ export function runPlanned<R>(backend: WasmBackend, state: FloatPlanState<R>, in
 }
 
 /**
- * Multiply-accumulates (or window reads) below which one thread beats waking the others. 1 << 17 (was 1 << 19) also
- * splits QuickNet's depthwise convolutions (56x56x16 and 28x28x64: 451 k MACs, 0.1-0.15 ms each) and its last max
- * pool: with the workers polling through a run (models with at least 4 split ops, backend.ts
- * RUN_POLLING_MIN_SPLIT_OPS) a split costs a few µs; in runs that do not poll, only ops from FLOAT_WAKE_MIN_WORK split. No corpus model crosses that count (split ops QuickNet 22 -> 27,
- * QuickNetSmall 21 -> 26, BiRealNet 1 -> 1). QuickNet on 2 threads, separate processes alternating (the VM is noisy):
- * median 13.44 / 13.62 / 12.02 / 13.27 ms -> 12.20 / 13.16 / 11.65 / 12.63 ms.
+ * Multiply-accumulates (or window reads) below which one thread beats handing rows to the others. 1 << 17 (was
+ * 1 << 19) also splits QuickNet's depthwise convolutions (56x56x16 and 28x28x64: 451 k MACs, 0.1-0.15 ms each) and its
+ * last max pool: with the workers polling through a run (models with at least 4 split ops, backend.ts
+ * RUN_POLLING_MIN_SPLIT_OPS) a split costs a few µs; in runs that do not poll only ops from FLOAT_WAKE_MIN_WORK split.
+ * No corpus model crosses that count (split ops QuickNet 22 -> 27, QuickNetSmall 21 -> 26, BiRealNet 1 -> 1). QuickNet
+ * on 2 threads, separate processes alternating (the VM is noisy): median 13.44 / 13.62 / 12.02 / 13.27 ms ->
+ * 12.20 / 13.16 / 11.65 / 12.63 ms.
  */
 export const FLOAT_SPLIT_MIN_WORK = 1 << 17;
 
 /** Work from which an op splits even in a run whose workers sleep between ops (≈ 0.2 ms of float work). */
 export const FLOAT_WAKE_MIN_WORK = 1 << 22;
 
-/** `split`: worth splitting over the pool; `wakeWorthy`: also when that wakes a sleeping worker. */
-export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number): { split: boolean; wakeWorthy: boolean } {
-  const split = backend.threads > 1 && work >= FLOAT_SPLIT_MIN_WORK && rows >= 2 * backend.threads * grain;
-  return { split, wakeWorthy: split && work >= FLOAT_WAKE_MIN_WORK };
+/**
+ * `split`: worth splitting over the pool (at least `minWork` and two tiles of `grain` rows per thread);
+ * `wakeWorthy`: also when that wakes a sleeping worker (from `wakeMinWork`). Float thresholds by default;
+ * LceBconv2d passes its binary ones.
+ */
+export function worthSplitting(backend: WasmBackend, work: number, rows: number, grain: number, minWork = FLOAT_SPLIT_MIN_WORK,
+  wakeMinWork = FLOAT_WAKE_MIN_WORK): { split: boolean; wakeWorthy: boolean } {
+  const split = backend.threads > 1 && work >= minWork && rows >= 2 * backend.threads * grain;
+  return { split, wakeWorthy: split && work >= wakeMinWork };
 }

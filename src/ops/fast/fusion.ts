@@ -12,12 +12,12 @@
  * slower on the 2-core development VM (QuickNet's twelve fused steps, interleaved A/B: 0.69 -> 0.93 ms min, 1.3 ->
  * 2.6 ms median).
  */
-import { prepareF32AddPack, setF32AddPackIo, type F32AddPackPlan } from '../../backend/wasm.js';
+import { prepareF32AddPack, setF32AddPackIo, type F32AddPackPlan, type F32BinaryArgs } from '../../backend/wasm.js';
 import type { FusedStep, FusionGraph, PreparedOp } from '../../runtime/interpreter.js';
 import type { WasmBackend } from '../../runtime/backend.js';
 import type { FastBinaryState } from './elementwise-binary.js';
 import type { FastQuantizeState } from './lce-quantize.js';
-import type { FastBconv2dState } from './lce-bconv2d.js';
+import { bindBconv2dIo, type FastBconv2dState } from './lce-bconv2d.js';
 import { addKernel } from '../elementwise-binary.js';
 import { lceQuantize } from '../lce-quantize.js';
 import { lceBconv2d } from '../lce-bconv2d.js';
@@ -59,10 +59,14 @@ function addThenQuantize(backend: WasmBackend, graph: FusionGraph, i: number): {
   const args = a.args;
   if (!args || q.mode !== 'f32' || quantize.inputs[0] !== add.outputs[0]) return null;
   if (args.rows !== q.ref.rows || args.channels !== q.ref.channels) return null;
-  const plan = prepareF32AddPack(backend.kernels, {
+  return { plan: addPackPlan(backend, args), swapped: a.swapped };
+}
+
+/** The ADD + LceQuantize descriptor of a fast ADD (operands bound per run by bindAddPack). */
+function addPackPlan(backend: WasmBackend, args: F32BinaryArgs): F32AddPackPlan {
+  return prepareF32AddPack(backend.kernels, {
     rows: args.rows, channels: args.channels, broadcast: args.broadcast, actMin: args.actMin, actMax: args.actMax,
   });
-  return { plan, swapped: a.swapped };
 }
 
 /**
@@ -85,10 +89,7 @@ function bconvThenAdd(backend: WasmBackend, graph: FusionGraph, i: number): Fuse
   const k = backend.kernels;
   const addRows = `f32_add_rows__${k.isa}`;
   if (!k.has(addRows)) return null;
-  const plan = prepareF32AddPack(k, {
-    rows: args.rows, channels: args.channels, broadcast: args.broadcast, actMin: args.actMin, actMax: args.actMax,
-  });
-  return new BconvAddStep(backend, [i, i + 1], c, { ...plan, kernel: addRows }, a.swapped);
+  return new BconvAddStep(backend, [i, i + 1], c, { ...addPackPlan(backend, args), kernel: addRows }, a.swapped);
 }
 
 /**
@@ -146,14 +147,8 @@ class BconvAddStep implements FusedStep {
   run(ops: readonly PreparedOp[]): void {
     const [convOp, add, quantize] = ops as [PreparedOp, PreparedOp, PreparedOp | undefined];
     const b = this.backend, k = b.kernels, c = this.conv, plan = c.plan!;
-    const input = b.offsetOf(convOp.inputs[0]!), output = b.offsetOf(convOp.outputs[0]!);
     const io = addPackOperands(b, add, quantize, this.swapped);
-    if (input < 0 || output < 0 || !io) return evalEach(ops);
-    if (input !== c.boundInput || output !== c.boundOutput) {
-      k.setBconv2dIo(plan, input, output);
-      c.boundInput = input;
-      c.boundOutput = output;
-    }
+    if (!io || !bindBconv2dIo(b, c, convOp.inputs[0]!, convOp.outputs[0]!)) return evalEach(ops);
     bindAddPack(b, this.addPlan, this.bound, io);
     const pool = b.poolFor(c);
     if (pool) {

@@ -10,7 +10,8 @@ import {
   correctionCase, usesZeroPaddingCorrection, zeroPaddingCorrection, type Bconv2dGeometry, type BconvOutputTransform,
 } from '../../reference/bconv2d.js';
 import { Activation } from '../common.js';
-import { defineOp, type OpKernel } from '../kernel.js';
+import { defineOp, type OpKernel, type RuntimeTensor } from '../kernel.js';
+import { worthSplitting } from './float-plan.js';
 import type { Bconv2dPlan, OutKindName } from '../../backend/wasm.js';
 import type { WasmBackend } from '../../runtime/backend.js';
 
@@ -85,6 +86,21 @@ export const SPLIT_WAKE_MIN_MACS = 1 << 25;
 
 const OUT_KIND: Record<LceBconv2dState['outputKind'], OutKindName> = { float32: 'f32', int8: 'i8', int32: 'bits' };
 
+/**
+ * Point a prepared plan's descriptor at its input and output (arena offsets) where they moved since the last run;
+ * false when either is outside the arena (the reference kernel must run).
+ */
+export function bindBconv2dIo(backend: WasmBackend, state: FastBconv2dState, input: RuntimeTensor, output: RuntimeTensor): boolean {
+  const i = backend.offsetOf(input), o = backend.offsetOf(output);
+  if (i < 0 || o < 0) return false;
+  if (i !== state.boundInput || o !== state.boundOutput) {
+    backend.kernels.setBconv2dIo(state.plan!, i, o);
+    state.boundInput = i;
+    state.boundOutput = o;
+  }
+  return true;
+}
+
 export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions, FastBconv2dState> {
   const k = backend.kernels;
   return defineOp<LceBconv2dOptions, FastBconv2dState>({
@@ -115,28 +131,18 @@ export function fastLceBconv2d(backend: WasmBackend): OpKernel<LceBconv2dOptions
         ...(ref.outputKind === 'int32' ? { thresholds: thresholds as Int32Array } : { transform: ref.transform! }),
       });
       const macs = plan.rows * g.filterHeight * g.filterWidth * g.channelsPerGroup * g.channelsOut;
-      const split = backend.threads > 1 && macs >= SPLIT_MIN_MACS && plan.rows >= 2 * backend.threads * plan.variant.mr;
-      const wakeWorthy = split && macs >= SPLIT_WAKE_MIN_MACS;
+      const { split, wakeWorthy } = worthSplitting(backend, macs, plan.rows, plan.variant.mr, SPLIT_MIN_MACS, SPLIT_WAKE_MIN_MACS);
       if (split) backend.requestThreads(wakeWorthy);
       return { ref, plan, split, wakeWorthy, borders, boundInput: -1, boundOutput: -1 };
     },
     eval(state, inputs, outputs) {
       const plan = state.plan;
-      if (plan) {
-        const input = backend.offsetOf(inputs[0]!);
-        const output = backend.offsetOf(outputs[0]!);
-        if (input >= 0 && output >= 0) {
-          if (input !== state.boundInput || output !== state.boundOutput) {
-            k.setBconv2dIo(plan, input, output);
-            state.boundInput = input;
-            state.boundOutput = output;
-          }
-          const pool = backend.poolFor(state);
-          if (pool) pool.runBconv2d(k, plan);
-          else k.runBconv2dRows(plan);
-          if (state.borders) addBorderCorrections(state.borders, state.ref.geometry, outputs[0]!.data as Float32Array);
-          return;
-        }
+      if (plan && bindBconv2dIo(backend, state, inputs[0]!, outputs[0]!)) {
+        const pool = backend.poolFor(state);
+        if (pool) pool.runBconv2d(k, plan);
+        else k.runBconv2dRows(plan);
+        if (state.borders) addBorderCorrections(state.borders, state.ref.geometry, outputs[0]!.data as Float32Array);
+        return;
       }
       lceBconv2d.eval(state.ref, inputs, outputs);
     },
